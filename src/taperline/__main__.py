@@ -1,0 +1,3 @@
+from taperline.cli import app
+
+app(prog_name="taperline")

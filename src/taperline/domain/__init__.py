@@ -1,0 +1,1 @@
+"""Pure clinical logic: no database, web, files, network or clock in here."""

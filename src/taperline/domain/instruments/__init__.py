@@ -1,0 +1,1 @@
+"""Validated instruments, each declared as data with its citation and scoring."""
