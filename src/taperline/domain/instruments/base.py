@@ -232,7 +232,9 @@ class ItemScale:
         if isinstance(answers, Mapping):
             answers = [answers.get(item.key) for item in self.items]
         if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
-            raise InvalidInput("answers", f"give one answer per item, in item order, for {self.name}")
+            raise InvalidInput(
+                "answers", f"give one answer per item, in item order, for {self.name}"
+            )
         required = sum(1 for item in self.items if item.required)
         given = len(answers)
         if given > len(self.items):
@@ -246,7 +248,9 @@ class ItemScale:
                 f"(item {given + 1} onward is missing)",
             )
         padded = list(answers) + [None] * (len(self.items) - given)
-        return [_check_answer(self, item, raw) for item, raw in zip(self.items, padded, strict=True)]
+        return [
+            _check_answer(self, item, raw) for item, raw in zip(self.items, padded, strict=True)
+        ]
 
 
 def _check_answer(scale: ItemScale, item: Item, raw: object) -> int | None:

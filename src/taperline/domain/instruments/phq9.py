@@ -117,7 +117,9 @@ PHQ9 = ItemScale(
             item_number=9,
             at_least=1,
             flag="phq9.item9_positive",
-            description="Thoughts of being better off dead or of self-harm on at least several days",
+            description=(
+                "Thoughts of being better off dead or of self-harm on at least several days"
+            ),
         ),
     ),
 )

@@ -1,0 +1,557 @@
+"""The `taperline` command. Thin: parse, call one service, render with Rich."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from taperline import __version__
+from taperline.clock import Clock, FixedClock, SystemClock
+from taperline.config import Settings, get_settings
+from taperline.db import migrate
+from taperline.db.engine import make_engine, make_sessionmaker
+from taperline.domain.access import Actor
+from taperline.domain.errors import DomainError, InvalidInput
+from taperline.domain.instruments import registry
+from taperline.domain.instruments.base import Score
+from taperline.domain.types import Role, parse_enum
+from taperline.domain.units import Amount
+from taperline.schemas import parse
+from taperline.schemas.checkins import CheckinCreate
+from taperline.services import checkins as checkin_service
+from taperline.services import people as people_service
+from taperline.services.uow import unit_of_work
+
+app = typer.Typer(
+    help="Taperline: supervised taper support. It supports care; it does not prescribe.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Create, upgrade and check the database.", no_args_is_help=True)
+clinic_app = typer.Typer(help="Clinics.", no_args_is_help=True)
+person_app = typer.Typer(help="People: persons in recovery, clinicians and clinic admins.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(clinic_app, name="clinic")
+app.add_typer(person_app, name="person")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def handles_errors(function: Callable[P, R]) -> Callable[P, R]:
+    """Turn user mistakes into one clear line and a non-zero exit, never a traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except InvalidInput as error:
+            err.print(f"[bold red]Error:[/] {error.field}: {error.problem}")
+        except DomainError as error:
+            err.print(f"[bold red]Error:[/] {error}")
+        except CliError as error:
+            err.print(f"[bold red]Error:[/] {error}")
+        except (OperationalError, ProgrammingError) as error:
+            err.print(f"[bold red]Error:[/] the database could not be used: {_first_line(error)}")
+        raise typer.Exit(code=2)
+
+    return wrapper
+
+
+def _first_line(error: BaseException) -> str:
+    return str(getattr(error, "orig", error)).strip().splitlines()[0]
+
+
+# -- shared state -------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    acting_as: str | None = None
+    today: dt.date | None = None
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        return get_settings()
+
+    @functools.cached_property
+    def clock(self) -> Clock:
+        if self.today is None:
+            return SystemClock()
+        return FixedClock(dt.datetime.combine(self.today, dt.time(12, 0), tzinfo=dt.UTC))
+
+    @functools.cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.resolved_database_url)
+
+    def sessions(self) -> sessionmaker[Session]:
+        """Sessions on a database that is at the newest revision, or a clear error."""
+        current = migrate.current_revision(self.engine)
+        if current is None:
+            raise CliError(f"the database at {self.where} is empty: run `taperline init` first")
+        if current != migrate.head_revision():
+            raise CliError("the database is behind this version of Taperline: run `taperline db upgrade`")
+        return make_sessionmaker(self.engine)
+
+    @property
+    def where(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def work(self) -> Iterator[tuple[Session, Actor]]:
+        """One transaction, with the acting user resolved inside it."""
+        with unit_of_work(self.sessions(), self.clock) as session:
+            yield session, self._actor(session)
+
+    def _actor(self, session: Session) -> Actor:
+        if not self.acting_as:
+            return Actor.operator(getpass.getuser())
+        user = people_service.find_user(session, self.acting_as, field="--as")
+        return Actor(
+            label=f"user:{user.handle}",
+            source="cli",
+            user_id=user.id,
+            role=Role(user.role),
+            clinic_id=user.clinic_id,
+        )
+
+
+STATE = State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"taperline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    acting_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="TAPERLINE_AS",
+            help="Act as this user (handle); their access rules apply. Default: the local operator.",
+        ),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option(help="Pretend today is this date (YYYY-MM-DD); for demos and reproducible runs."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Taperline: supervised taper support."""
+    global STATE
+    STATE = State(acting_as=acting_as, today=_parse_date(today, "--today") if today else None)
+
+
+def _parse_date(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(field, f"'{text}' is not a date (use YYYY-MM-DD)") from None
+
+
+# -- database -----------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def init() -> None:
+    """Create the database, or bring it up to date."""
+    migrate.upgrade(STATE.engine)
+    out.print(f"Database ready at {STATE.where} (revision {migrate.current_revision(STATE.engine)}).")
+
+
+@db_app.command("upgrade")
+@handles_errors
+def db_upgrade() -> None:
+    """Apply any migrations the database is missing."""
+    before = migrate.current_revision(STATE.engine)
+    migrate.upgrade(STATE.engine)
+    after = migrate.current_revision(STATE.engine)
+    if before == after:
+        out.print(f"Already up to date (revision {after}).")
+    else:
+        out.print(f"Upgraded {before or 'empty database'} → {after}.")
+
+
+@db_app.command("check")
+@handles_errors
+def db_check() -> None:
+    """Check the database is at the newest revision and matches the models."""
+    current = migrate.current_revision(STATE.engine)
+    head = migrate.head_revision()
+    if current != head:
+        raise CliError(f"database is at {current or 'no revision'}, newest is {head}: run `taperline db upgrade`")
+    differences = migrate.drift(STATE.engine)
+    if differences:
+        raise CliError(f"the schema differs from the models in {len(differences)} place(s): {differences[0]}")
+    out.print(f"Database OK at {STATE.where} (revision {current}; no drift).")
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def demo() -> None:
+    """Load the demo clinic: two clinicians and eight people with 60 days of history."""
+    from taperline import demo as demo_data
+
+    migrate.upgrade(STATE.engine)
+    with STATE.work() as (session, actor):
+        result = demo_data.seed(session, STATE.clock, actor)
+    if not result.created:
+        out.print(f"The demo clinic is already loaded in {STATE.where}.")
+    else:
+        out.print(
+            f"Loaded the demo clinic '{result.clinic}' into {STATE.where}: "
+            f"{len(result.clinicians)} clinicians, {len(result.people)} people, "
+            f"{result.checkins} check-ins over {result.days} days."
+        )
+    out.print("Try:  taperline person list   ·   taperline history " + result.people[0])
+
+
+# -- clinics and people -------------------------------------------------------------------
+
+
+@clinic_app.command("add")
+@handles_errors
+def clinic_add(name: Annotated[str, typer.Argument(help="The clinic's name.")]) -> None:
+    """Add a clinic."""
+    with STATE.work() as (session, actor):
+        clinic = people_service.create_clinic(session, STATE.clock, actor, name)
+        out.print(f"Added clinic {clinic.id}: {clinic.name}.")
+
+
+@clinic_app.command("list")
+@handles_errors
+def clinic_list() -> None:
+    """List clinics."""
+    with STATE.work() as (session, _actor):
+        table = Table("id", "name")
+        for clinic in people_service.list_clinics(session):
+            table.add_row(str(clinic.id), clinic.name)
+        out.print(table)
+
+
+@person_app.command("add")
+@handles_errors
+def person_add(
+    handle: Annotated[str, typer.Argument(help="A short unique handle, e.g. 'pat'.")],
+    name: Annotated[str, typer.Option(help="The name shown to others.")],
+    role: Annotated[str, typer.Option(help="person, clinician or admin.")] = "person",
+    clinic: Annotated[str | None, typer.Option(help="Clinic id or name (default: the only one).")] = None,
+    clinician: Annotated[
+        list[str] | None, typer.Option(help="Clinician handle caring for this person (repeatable).")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone, e.g. America/Chicago.")] = None,
+) -> None:
+    """Add a person in recovery, a clinician or a clinic admin."""
+    parsed_role = parse_enum(Role, role, field="role")
+    with STATE.work() as (session, actor):
+        user = people_service.add_account(
+            session,
+            STATE.clock,
+            actor,
+            handle=handle,
+            display_name=name,
+            role=parsed_role,
+            clinic=people_service.find_clinic(session, clinic),
+            timezone=timezone or STATE.settings.timezone,
+            clinician_handles=tuple(clinician or ()),
+        )
+        out.print(f"Added {parsed_role.value} '{user.handle}' ({user.display_name}).")
+
+
+@person_app.command("list")
+@handles_errors
+def person_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the people you may see."""
+    with STATE.work() as (session, actor):
+        people = people_service.list_people(session, STATE.clock, actor)
+    if as_json:
+        _print_json(
+            [
+                {
+                    "handle": p.handle,
+                    "name": p.display_name,
+                    "clinic": p.clinic,
+                    "clinicians": list(p.clinicians),
+                    "last_checkin": p.last_checkin.isoformat() if p.last_checkin else None,
+                    "checkins": p.checkins,
+                }
+                for p in people
+            ]
+        )
+        return
+    if not people:
+        out.print("Nobody to show.")
+        return
+    table = Table("handle", "name", "clinic", "clinicians", "last check-in", "check-ins")
+    for p in people:
+        table.add_row(
+            p.handle,
+            p.display_name,
+            p.clinic,
+            ", ".join(p.clinicians) or "—",
+            p.last_checkin.isoformat() if p.last_checkin else "—",
+            "—" if p.checkins is None else str(p.checkins),
+        )
+    out.print(table)
+
+
+@person_app.command("show")
+@handles_errors
+def person_show(handle: Annotated[str, typer.Argument(help="The person's handle.")]) -> None:
+    """Show a person's record: care team and safety profile."""
+    with STATE.work() as (session, actor):
+        person = people_service.show_person(session, STATE.clock, actor, handle)
+    out.print(f"[bold]{person.display_name}[/] ({person.handle}) · {person.clinic} · {person.timezone}")
+    out.print(f"Clinicians: {', '.join(person.clinicians) or 'none yet'}")
+    out.print(f"Conditions: {', '.join(c.value for c in person.conditions) or 'none recorded'}")
+    if person.medications:
+        table = Table("medication", "kind", "amount", "schedule", "prescribed")
+        for m in person.medications:
+            table.add_row(m.name, m.category.value, str(m.amount) if m.amount else "—", m.schedule or "—", "yes" if m.prescribed else "no")
+        out.print(table)
+    else:
+        out.print("Medications: none recorded")
+
+
+@person_app.command("condition")
+@handles_errors
+def person_condition(
+    handle: Annotated[str, typer.Argument(help="The person's handle.")],
+    condition: Annotated[str, typer.Argument(help="e.g. kidney_disease, liver_disease, pregnancy.")],
+) -> None:
+    """Record a condition in a person's safety profile."""
+    with STATE.work() as (session, actor):
+        added = people_service.add_condition(session, STATE.clock, actor, handle, condition)
+    out.print(f"Recorded {added.value} for {handle}.")
+
+
+@person_app.command("medication")
+@handles_errors
+def person_medication(
+    handle: Annotated[str, typer.Argument(help="The person's handle.")],
+    name: Annotated[str, typer.Argument(help="As written on the label, e.g. 'Suboxone'.")],
+    category: Annotated[str, typer.Option(help="moud, melatonin, magnesium, kratom or other_medication.")] = "other_medication",
+    amount: Annotated[str | None, typer.Option(help="Amount per dose, e.g. 8.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Unit of the amount, e.g. mg.")] = None,
+    schedule: Annotated[str, typer.Option(help="When it is taken, in words.")] = "",
+    not_prescribed: Annotated[bool, typer.Option("--not-prescribed", help="Taken without a prescription.")] = False,
+) -> None:
+    """Record a medication in a person's safety profile."""
+    if (amount is None) != (unit is None):
+        raise InvalidInput("--unit" if unit is None else "--amount", "give --amount and --unit together")
+    parsed = Amount.parse(amount, unit) if amount is not None and unit is not None else None
+    with STATE.work() as (session, actor):
+        people_service.add_medication(
+            session, STATE.clock, actor, handle, name=name, category=category,
+            amount=parsed, schedule=schedule, prescribed=not not_prescribed,
+        )
+    out.print(f"Recorded {name} for {handle}.")
+
+
+# -- instruments --------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def instruments() -> None:
+    """List the instruments Taperline can score."""
+    table = Table("id", "name", "rated by", "bands")
+    for instrument in registry.INSTRUMENTS.values():
+        table.add_row(instrument.id, instrument.name, instrument.rater.value, "yes" if instrument.has_bands else "no")
+    out.print(table)
+
+
+@app.command()
+@handles_errors
+def score(
+    instrument: Annotated[str, typer.Argument(help="Instrument id, e.g. phq9, gad7, sows, cows.")],
+    answers: Annotated[
+        str | None, typer.Option(help="Answers in item order, comma-separated, e.g. 0,1,2,3.")
+    ] = None,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", help="A JSON file of answers ('-' for standard input).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Score one questionnaire without storing anything."""
+    chosen = registry.get(instrument)
+    if (answers is None) == (input_file is None):
+        raise InvalidInput("answers", "give either --answers 0,1,2,… or --input FILE.json")
+    data: object
+    if answers is not None:
+        if chosen.structured:
+            raise InvalidInput("answers", f"{chosen.name} takes named fields: use --input FILE.json")
+        data = [part.strip() for part in answers.split(",")] if answers.strip() else []
+    else:
+        assert input_file is not None
+        data = _read_json(input_file)
+        if isinstance(data, dict) and not chosen.structured and "answers" in data:
+            data = data["answers"]
+    result = chosen.score(data)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_score(chosen.name, result)
+
+
+def _print_score(name: str, result: Score) -> None:
+    if result.total is not None:
+        band = f" — {result.band}" if result.band else " (no published severity bands)"
+        out.print(f"[bold]{name}[/] total {result.total}{band}")
+    else:
+        out.print(f"[bold]{name}[/]")
+    for key, value in result.metrics.items():
+        out.print(f"  {key.replace('_', ' ')}: {value}")
+    if result.positive_screen is not None:
+        out.print("  screen: " + ("positive — give the full questionnaire" if result.positive_screen else "negative"))
+    for flag in result.flags:
+        out.print(f"  [bold red]safety:[/] {flag}")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput("--input", f"cannot read {path}: {error.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput("--input", f"is not valid JSON (line {error.lineno}: {error.msg})") from None
+
+
+def _print_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+# -- check-ins ----------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def checkin(
+    person: Annotated[str | None, typer.Option(help="The person's handle (or 'person' in the file).")] = None,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", help="A JSON check-in ('-' for standard input).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored check-in as JSON.")] = False,
+) -> None:
+    """Record a check-in: from a JSON file, or by answering questions one at a time."""
+    from taperline import prompts
+
+    if input_file is not None:
+        data = _read_json(input_file)
+    else:
+        if not person:
+            raise InvalidInput("--person", "say whose check-in this is")
+        data = prompts.ask_checkin(STATE.clock.today())
+    if not isinstance(data, dict):
+        raise InvalidInput("--input", "must hold one JSON object")
+    submission = parse(CheckinCreate, data)
+    with STATE.work() as (session, actor):
+        result = checkin_service.submit_checkin(session, STATE.clock, actor, submission, person_handle=person)
+    view = result.checkin
+    if as_json:
+        _print_json({"id": view.id, "created": result.created, "date": view.checkin_date, "flags": list(result.flags),
+                     "scores": [{"instrument": s.instrument, "total": s.total, "band": s.band, "metrics": s.metrics} for s in view.scores]})
+        return
+    verb = "Saved" if result.created else "Already saved (same idempotency key)"
+    out.print(f"{verb}: check-in {view.id} for {view.person} on {view.checkin_date}.")
+    for s in view.scores:
+        total = "" if s.total is None else f" {s.total}"
+        band = f" ({s.band})" if s.band else ""
+        out.print(f"  {registry.get(s.instrument).name}{total}{band}")
+    if "phq9.item9_positive" in result.flags:
+        out.print(
+            "[bold red]You said you have had thoughts of being better off dead or of hurting yourself.[/] "
+            "Your clinician will be told today. If you might act on these thoughts, call or text 988 "
+            "(Suicide & Crisis Lifeline) or call 911 now."
+        )
+
+
+@app.command()
+@handles_errors
+def history(
+    person: Annotated[str, typer.Argument(help="The person's handle.")],
+    days: Annotated[int, typer.Option(help="How many days back.")] = 14,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A person's recent check-ins and scores."""
+    with STATE.work() as (session, actor):
+        views = checkin_service.history(session, STATE.clock, actor, person, days=days)
+    if as_json:
+        _print_json([_history_row(v) for v in views])
+        return
+    if not views:
+        out.print(f"No check-ins for {person} in the last {days} days.")
+        return
+    table = Table(title=f"{person}: last {days} days", show_lines=False)
+    for column in ("date", "kind", "kratom", "SOWS", "craving", "sleep (TST / SE)", "PHQ-9", "GAD-7", "COWS", "flags"):
+        table.add_column(column)
+    for v in views:
+        row = _history_row(v)
+        table.add_row(*(str(row[key]) if row[key] not in (None, "") else "—" for key in (
+            "date", "kind", "kratom", "sows", "craving", "sleep", "phq9", "gad7", "cows", "flags")))
+    out.print(table)
+
+
+def _history_row(view: checkin_service.CheckinView) -> dict[str, object]:
+    def scored(instrument: str) -> str | None:
+        found = view.score(instrument)
+        if found is None or found.total is None:
+            return None
+        return f"{found.total}" + (f" {found.band}" if found.band else "")
+
+    sleep = view.score("sleep_diary")
+    sleep_text = None
+    if sleep is not None:
+        tst = sleep.metrics.get("total_sleep_time")
+        se = sleep.metrics.get("sleep_efficiency")
+        if isinstance(tst, int | float) and isinstance(se, int | float):
+            sleep_text = f"{int(tst) // 60}h{int(tst) % 60:02d} / {se:.0f}%"
+    kratom_text = " + ".join(str(amount) for amount in view.kratom_totals) or None
+    return {
+        "date": view.checkin_date.isoformat(),
+        "kind": view.kind.value,
+        "kratom": kratom_text,
+        "sows": scored("sows"),
+        "craving": scored("craving"),
+        "sleep": sleep_text,
+        "phq9": scored("phq9"),
+        "gad7": scored("gad7"),
+        "cows": scored("cows"),
+        "flags": ", ".join(f for s in view.scores for f in s.flags),
+    }
+

@@ -1,0 +1,1 @@
+"""Storage shell: SQLAlchemy models, engine and repositories."""

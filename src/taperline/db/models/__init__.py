@@ -1,0 +1,17 @@
+"""All tables, imported here so Alembic and the tests see the whole metadata."""
+
+from taperline.db.models.audit import AuditEvent
+from taperline.db.models.checkins import Checkin, DoseLog, InstrumentResponse
+from taperline.db.models.people import CareRelationship, Clinic, Medication, PersonCondition, User
+
+__all__ = [
+    "AuditEvent",
+    "CareRelationship",
+    "Checkin",
+    "Clinic",
+    "DoseLog",
+    "InstrumentResponse",
+    "Medication",
+    "PersonCondition",
+    "User",
+]

@@ -1,0 +1,85 @@
+"""Who may do what: the whole access policy, as a pure function of facts.
+
+The services gather the facts (is there an active care relationship? which clinic?) and ask
+`can`. Nothing else in Taperline decides access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from taperline.domain.types import Role
+
+
+class Action(StrEnum):
+    CLINIC_CREATE = "clinic.create"
+    CLINIC_LIST = "clinic.list"
+    ACCOUNT_CREATE = "account.create"
+    ACCOUNT_LIST = "account.list"
+    CARE_ASSIGN = "care.assign"
+    PERSON_READ = "person.read"  # the person's health record: profile, scores, history
+    PROFILE_UPDATE = "profile.update"  # conditions and medications
+    CHECKIN_CREATE = "checkin.create"
+    CHECKIN_READ = "checkin.read"
+
+
+HEALTH_DATA = frozenset(
+    {Action.PERSON_READ, Action.PROFILE_UPDATE, Action.CHECKIN_CREATE, Action.CHECKIN_READ}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting. `operator` is someone at the machine that holds the database (the CLI
+    without --as): they already hold every byte, so the policy lets them act, and the audit
+    log names them."""
+
+    label: str
+    source: str
+    user_id: int | None = None
+    role: Role | None = None
+    clinic_id: int | None = None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.user_id is None
+
+    @classmethod
+    def operator(cls, name: str, source: str = "cli") -> Actor:
+        return cls(label=f"operator:{name}", source=source)
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Facts about the record being touched."""
+
+    person_id: int | None = None
+    clinic_id: int | None = None
+    cares_for: bool = False  # the actor is a clinician with an active care relationship
+    new_role: Role | None = None  # for account.create
+
+
+def can(actor: Actor, action: Action, subject: Subject) -> bool:
+    if actor.is_operator:
+        return True
+    same_clinic = subject.clinic_id is not None and subject.clinic_id == actor.clinic_id
+    is_self = subject.person_id is not None and subject.person_id == actor.user_id
+    match action:
+        case Action.CLINIC_CREATE:
+            return False
+        case Action.CLINIC_LIST | Action.ACCOUNT_LIST:
+            return actor.role in (Role.ADMIN, Role.CLINICIAN) and same_clinic
+        case Action.ACCOUNT_CREATE:
+            if actor.role is Role.ADMIN:
+                return same_clinic
+            return actor.role is Role.CLINICIAN and same_clinic and subject.new_role is Role.PERSON
+        case Action.CARE_ASSIGN:
+            return actor.role in (Role.ADMIN, Role.CLINICIAN) and same_clinic
+        case (
+            Action.PERSON_READ | Action.CHECKIN_READ | Action.CHECKIN_CREATE | Action.PROFILE_UPDATE
+        ):
+            if actor.role is Role.PERSON:
+                return is_self
+            return actor.role is Role.CLINICIAN and same_clinic and subject.cares_for
+    return False

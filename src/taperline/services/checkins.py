@@ -1,0 +1,288 @@
+"""Submitting check-ins (idempotently) and reading a person's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from taperline.clock import Clock
+from taperline.db.models import Checkin, DoseLog, InstrumentResponse, User
+from taperline.domain.access import Action, Actor
+from taperline.domain.checkins import DoseInput, PreparedCheckin, prepare_checkin
+from taperline.domain.doses import DoseEntry, from_thousandths, to_thousandths, totals_by_unit
+from taperline.domain.errors import InvalidInput
+from taperline.domain.types import Category, CheckinKind, Role
+from taperline.domain.units import Amount
+from taperline.schemas.checkins import CheckinCreate
+from taperline.services import audit
+from taperline.services.authz import require
+from taperline.services.people import find_user, local_today
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreView:
+    instrument: str
+    total: int | None
+    band: str | None
+    metrics: dict[str, float | int | None]
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DoseView:
+    category: str
+    form: str | None
+    product: str
+    amount: Amount
+    taken_on: dt.date
+    taken_time: dt.time | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinView:
+    id: int
+    person: str
+    kind: CheckinKind
+    checkin_date: dt.date
+    created_at: dt.datetime
+    created_by: str | None
+    scores: tuple[ScoreView, ...]
+    doses: tuple[DoseView, ...]
+    note: str
+    kratom_totals: tuple[Amount, ...] = ()
+
+    def score(self, instrument: str) -> ScoreView | None:
+        return next((s for s in self.scores if s.instrument == instrument), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    checkin: CheckinView
+    created: bool  # False when an idempotency key matched an earlier identical submission
+    flags: tuple[str, ...] = field(default=())
+
+
+def submit_checkin(
+    session: Session, clock: Clock, actor: Actor, submission: CheckinCreate, *, person_handle: str | None = None
+) -> SubmitResult:
+    handle = person_handle or submission.person
+    if not handle:
+        raise InvalidInput("person", "is missing: whose check-in is this?")
+    person = find_user(session, handle)
+    if person.role != Role.PERSON:
+        raise InvalidInput("person", f"'{person.handle}' is not a person in recovery")
+    require(session, actor, Action.CHECKIN_CREATE, person=person)
+
+    payload_hash = _payload_hash(submission, person.handle)
+    if submission.idempotency_key:
+        earlier = _by_key(session, person.id, submission.idempotency_key)
+        if earlier is not None:
+            return _replay(session, clock, actor, person, earlier, payload_hash)
+
+    rated_by_clinician = actor.is_operator or actor.role is Role.CLINICIAN
+    prepared = prepare_checkin(
+        kind=submission.kind,
+        checkin_date=submission.date,
+        person_today=local_today(person, clock),
+        responses=submission.responses,
+        doses=[
+            DoseInput(
+                category=dose.category,
+                form=dose.form,
+                product=dose.product,
+                amount=Amount.parse(dose.amount, dose.unit, field=f"doses[{index}].amount"),
+                taken_on=dose.date,
+                taken_time=dose.time,
+            )
+            for index, dose in enumerate(submission.doses)
+        ],
+        note=submission.note,
+        rated_by_clinician=rated_by_clinician,
+    )
+    try:
+        with session.begin_nested():
+            checkin = _store(session, clock, actor, person, prepared, submission, payload_hash)
+    except IntegrityError:
+        # Two submissions with the same key raced; the other one won. Answer as a replay.
+        earlier = _by_key(session, person.id, submission.idempotency_key or "")
+        if earlier is None:
+            raise
+        return _replay(session, clock, actor, person, earlier, payload_hash)
+    audit.record(
+        session, clock, actor, "checkin.create", person_id=person.id,
+        resource_type="checkin", resource_id=checkin.id,
+        detail={"instruments": [s.instrument_id for s in prepared.scores], "doses": len(prepared.doses)},
+    )
+    return SubmitResult(checkin=_view(checkin, person.handle, _creator(session, checkin)), created=True, flags=prepared.flags)
+
+
+def _store(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    person: User,
+    prepared: PreparedCheckin,
+    submission: CheckinCreate,
+    payload_hash: str,
+) -> Checkin:
+    now = clock.now()
+    checkin = Checkin(
+        person_id=person.id,
+        kind=prepared.kind.value,
+        checkin_date=prepared.checkin_date,
+        idempotency_key=submission.idempotency_key,
+        payload_hash=payload_hash,
+        note=prepared.note,
+        created_at=now,
+        created_by_id=actor.user_id,
+    )
+    for score in prepared.scores:
+        checkin.responses.append(
+            InstrumentResponse(
+                instrument_id=score.instrument_id,
+                instrument_version=score.instrument_version,
+                answers=dict(score.answers),
+                total=score.total,
+                band=score.band,
+                positive_screen=score.positive_screen,
+                metrics=dict(score.metrics),
+                flags=list(score.flags),
+                created_at=now,
+                created_by_id=actor.user_id,
+            )
+        )
+    for index, dose in enumerate(prepared.doses):
+        checkin.doses.append(
+            DoseLog(
+                person_id=person.id,
+                category=dose.category.value,
+                form=dose.form,
+                product=dose.product,
+                amount_thousandths=to_thousandths(dose.amount, field=f"doses[{index}].amount"),
+                unit=dose.amount.unit.value,
+                taken_on=dose.taken_on,
+                taken_time=dose.taken_time,
+                created_at=now,
+                created_by_id=actor.user_id,
+            )
+        )
+    session.add(checkin)
+    session.flush()
+    return checkin
+
+
+def _replay(
+    session: Session, clock: Clock, actor: Actor, person: User, earlier: Checkin, payload_hash: str
+) -> SubmitResult:
+    if earlier.payload_hash != payload_hash:
+        raise InvalidInput(
+            "idempotency_key",
+            f"was already used for a different check-in (stored for {earlier.checkin_date}); "
+            "use a new key for a new check-in",
+        )
+    audit.record(
+        session, clock, actor, "checkin.replay", person_id=person.id,
+        resource_type="checkin", resource_id=earlier.id,
+    )
+    flags = tuple(flag for response in earlier.responses for flag in response.flags)
+    return SubmitResult(
+        checkin=_view(earlier, person.handle, _creator(session, earlier)), created=False, flags=flags
+    )
+
+
+def _by_key(session: Session, person_id: int, key: str) -> Checkin | None:
+    return session.scalar(
+        select(Checkin)
+        .options(selectinload(Checkin.responses), selectinload(Checkin.doses))
+        .where(Checkin.person_id == person_id, Checkin.idempotency_key == key)
+    )
+
+
+def _payload_hash(submission: CheckinCreate, handle: str) -> str:
+    payload = submission.model_dump(mode="json", exclude={"idempotency_key", "person"})
+    payload["person"] = handle
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _creator(session: Session, checkin: Checkin) -> str | None:
+    if checkin.created_by_id is None:
+        return None
+    return session.scalar(select(User.handle).where(User.id == checkin.created_by_id))
+
+
+def history(
+    session: Session, clock: Clock, actor: Actor, handle: str, *, days: int = 14
+) -> list[CheckinView]:
+    """The person's check-ins of the last `days` days (their local calendar), newest first."""
+    if days < 1 or days > 3660:
+        raise InvalidInput("days", "must be between 1 and 3660")
+    person = find_user(session, handle)
+    require(session, actor, Action.CHECKIN_READ, person=person)
+    since = local_today(person, clock) - dt.timedelta(days=days - 1)
+    creators: dict[int, str] = {}
+    checkins = list(
+        session.scalars(
+            select(Checkin)
+            .options(selectinload(Checkin.responses), selectinload(Checkin.doses))
+            .where(Checkin.person_id == person.id, Checkin.checkin_date >= since)
+            .order_by(Checkin.checkin_date.desc(), Checkin.id.desc())
+        )
+    )
+    creator_ids = {c.created_by_id for c in checkins if c.created_by_id is not None}
+    if creator_ids:
+        rows = session.execute(select(User.id, User.handle).where(User.id.in_(creator_ids)))
+        creators = {user_id: user_handle for user_id, user_handle in rows}
+    audit.record(
+        session, clock, actor, "checkin.read", person_id=person.id,
+        resource_type="checkin", detail={"days": days, "count": len(checkins)},
+    )
+    return [
+        _view(c, person.handle, creators.get(c.created_by_id) if c.created_by_id else None)
+        for c in checkins
+    ]
+
+
+def _view(checkin: Checkin, handle: str, creator: str | None) -> CheckinView:
+    doses = tuple(
+        DoseView(
+            category=d.category,
+            form=d.form,
+            product=d.product,
+            amount=from_thousandths(d.amount_thousandths, d.unit),
+            taken_on=d.taken_on,
+            taken_time=d.taken_time,
+        )
+        for d in checkin.doses
+    )
+    entries = [
+        DoseEntry(Category(d.category), d.form, d.product, d.amount, d.taken_on, d.taken_time)
+        for d in doses
+    ]
+    return CheckinView(
+        id=checkin.id,
+        person=handle,
+        kind=CheckinKind(checkin.kind),
+        checkin_date=checkin.checkin_date,
+        created_at=checkin.created_at,
+        created_by=creator,
+        scores=tuple(
+            ScoreView(
+                instrument=r.instrument_id,
+                total=r.total,
+                band=r.band,
+                metrics=dict(r.metrics),
+                flags=tuple(r.flags),
+            )
+            for r in checkin.responses
+        ),
+        doses=doses,
+        note=checkin.note,
+        kratom_totals=tuple(totals_by_unit(entries, Category.KRATOM)),
+    )
