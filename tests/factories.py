@@ -32,25 +32,49 @@ def make_user(
     timezone: str = "America/New_York",
 ) -> User:
     return people.add_account(
-        session, clock, OPERATOR, handle=handle, display_name=handle.title(), role=role,
-        clinic=clinic, timezone=timezone, clinician_handles=clinicians,
+        session,
+        clock,
+        OPERATOR,
+        handle=handle,
+        display_name=handle.title(),
+        role=role,
+        clinic=clinic,
+        timezone=timezone,
+        clinician_handles=clinicians,
     )
 
 
 def actor_for(user: User) -> Actor:
-    return Actor(label=f"user:{user.handle}", source="test", user_id=user.id,
-                 role=Role(user.role), clinic_id=user.clinic_id)
+    return Actor(
+        label=f"user:{user.handle}",
+        source="test",
+        user_id=user.id,
+        role=Role(user.role),
+        clinic_id=user.clinic_id,
+    )
 
 
 def checkin_data(date: dt.date, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "date": date.isoformat(),
-        "doses": [{"category": "kratom", "form": "leaf_powder", "amount": "2.5", "unit": "g", "time": "08:00"}],
+        "doses": [
+            {
+                "category": "kratom",
+                "form": "leaf_powder",
+                "amount": "2.5",
+                "unit": "g",
+                "time": "08:00",
+            }
+        ],
         "responses": {"craving": [4, 1], "sows": [1] * 16},
     }
     data.update(overrides)
     return data
 
 
-def submit(session: Session, clock: Clock, actor: Actor, person: str, data: dict[str, Any]) -> checkins.SubmitResult:
-    return checkins.submit_checkin(session, clock, actor, CheckinCreate.model_validate(data), person_handle=person)
+def submit(
+    session: Session, clock: Clock, actor: Actor, person: str, data: dict[str, Any]
+) -> checkins.SubmitResult:
+    return checkins.submit_checkin(
+        session, clock, actor, CheckinCreate.model_validate(data), person_handle=person
+    )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from taperline import __version__
 from taperline.clock import Clock, FixedClock, SystemClock
-from taperline.config import Settings, get_settings
+from taperline.config import Settings
 from taperline.db import migrate
 from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.domain.access import Actor
@@ -45,7 +45,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Create, upgrade and check the database.", no_args_is_help=True)
 clinic_app = typer.Typer(help="Clinics.", no_args_is_help=True)
-person_app = typer.Typer(help="People: persons in recovery, clinicians and clinic admins.", no_args_is_help=True)
+person_app = typer.Typer(
+    help="People: persons in recovery, clinicians and clinic admins.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(clinic_app, name="clinic")
 app.add_typer(person_app, name="person")
@@ -95,7 +97,7 @@ class State:
 
     @functools.cached_property
     def settings(self) -> Settings:
-        return get_settings()
+        return Settings()  # read afresh for each invocation
 
     @functools.cached_property
     def clock(self) -> Clock:
@@ -113,7 +115,9 @@ class State:
         if current is None:
             raise CliError(f"the database at {self.where} is empty: run `taperline init` first")
         if current != migrate.head_revision():
-            raise CliError("the database is behind this version of Taperline: run `taperline db upgrade`")
+            raise CliError(
+                "the database is behind this version of Taperline: run `taperline db upgrade`"
+            )
         return make_sessionmaker(self.engine)
 
     @property
@@ -155,14 +159,16 @@ def main(
         typer.Option(
             "--as",
             envvar="TAPERLINE_AS",
-            help="Act as this user (handle); their access rules apply. Default: the local operator.",
+            help="Act as this user (handle); their access rules apply. Default: local operator.",
         ),
     ] = None,
     today: Annotated[
         str | None,
-        typer.Option(help="Pretend today is this date (YYYY-MM-DD); for demos and reproducible runs."),
+        typer.Option(
+            help="Pretend today is this date (YYYY-MM-DD); for demos and reproducible runs."
+        ),
     ] = None,
-    version: Annotated[
+    version: Annotated[  # noqa: ARG001 - handled by its eager callback
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
@@ -186,7 +192,9 @@ def _parse_date(text: str, field: str) -> dt.date:
 def init() -> None:
     """Create the database, or bring it up to date."""
     migrate.upgrade(STATE.engine)
-    out.print(f"Database ready at {STATE.where} (revision {migrate.current_revision(STATE.engine)}).")
+    out.print(
+        f"Database ready at {STATE.where} (revision {migrate.current_revision(STATE.engine)})."
+    )
 
 
 @db_app.command("upgrade")
@@ -209,10 +217,15 @@ def db_check() -> None:
     current = migrate.current_revision(STATE.engine)
     head = migrate.head_revision()
     if current != head:
-        raise CliError(f"database is at {current or 'no revision'}, newest is {head}: run `taperline db upgrade`")
+        raise CliError(
+            f"database is at {current or 'no revision'}, newest is {head}: "
+            "run `taperline db upgrade`"
+        )
     differences = migrate.drift(STATE.engine)
     if differences:
-        raise CliError(f"the schema differs from the models in {len(differences)} place(s): {differences[0]}")
+        raise CliError(
+            f"the schema differs from the models in {len(differences)} place(s): {differences[0]}"
+        )
     out.print(f"Database OK at {STATE.where} (revision {current}; no drift).")
 
 
@@ -268,11 +281,15 @@ def person_add(
     handle: Annotated[str, typer.Argument(help="A short unique handle, e.g. 'pat'.")],
     name: Annotated[str, typer.Option(help="The name shown to others.")],
     role: Annotated[str, typer.Option(help="person, clinician or admin.")] = "person",
-    clinic: Annotated[str | None, typer.Option(help="Clinic id or name (default: the only one).")] = None,
+    clinic: Annotated[
+        str | None, typer.Option(help="Clinic id or name (default: the only one).")
+    ] = None,
     clinician: Annotated[
         list[str] | None, typer.Option(help="Clinician handle caring for this person (repeatable).")
     ] = None,
-    timezone: Annotated[str | None, typer.Option(help="IANA time zone, e.g. America/Chicago.")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone, e.g. America/Chicago.")
+    ] = None,
 ) -> None:
     """Add a person in recovery, a clinician or a clinic admin."""
     parsed_role = parse_enum(Role, role, field="role")
@@ -293,7 +310,9 @@ def person_add(
 
 @person_app.command("list")
 @handles_errors
-def person_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def person_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
     """List the people you may see."""
     with STATE.work() as (session, actor):
         people = people_service.list_people(session, STATE.clock, actor)
@@ -334,13 +353,21 @@ def person_show(handle: Annotated[str, typer.Argument(help="The person's handle.
     """Show a person's record: care team and safety profile."""
     with STATE.work() as (session, actor):
         person = people_service.show_person(session, STATE.clock, actor, handle)
-    out.print(f"[bold]{person.display_name}[/] ({person.handle}) · {person.clinic} · {person.timezone}")
+    out.print(
+        f"[bold]{person.display_name}[/] ({person.handle}) · {person.clinic} · {person.timezone}"
+    )
     out.print(f"Clinicians: {', '.join(person.clinicians) or 'none yet'}")
     out.print(f"Conditions: {', '.join(c.value for c in person.conditions) or 'none recorded'}")
     if person.medications:
         table = Table("medication", "kind", "amount", "schedule", "prescribed")
         for m in person.medications:
-            table.add_row(m.name, m.category.value, str(m.amount) if m.amount else "—", m.schedule or "—", "yes" if m.prescribed else "no")
+            table.add_row(
+                m.name,
+                m.category.value,
+                str(m.amount) if m.amount else "—",
+                m.schedule or "—",
+                "yes" if m.prescribed else "no",
+            )
         out.print(table)
     else:
         out.print("Medications: none recorded")
@@ -350,7 +377,9 @@ def person_show(handle: Annotated[str, typer.Argument(help="The person's handle.
 @handles_errors
 def person_condition(
     handle: Annotated[str, typer.Argument(help="The person's handle.")],
-    condition: Annotated[str, typer.Argument(help="e.g. kidney_disease, liver_disease, pregnancy.")],
+    condition: Annotated[
+        str, typer.Argument(help="e.g. kidney_disease, liver_disease, pregnancy.")
+    ],
 ) -> None:
     """Record a condition in a person's safety profile."""
     with STATE.work() as (session, actor):
@@ -363,20 +392,33 @@ def person_condition(
 def person_medication(
     handle: Annotated[str, typer.Argument(help="The person's handle.")],
     name: Annotated[str, typer.Argument(help="As written on the label, e.g. 'Suboxone'.")],
-    category: Annotated[str, typer.Option(help="moud, melatonin, magnesium, kratom or other_medication.")] = "other_medication",
+    category: Annotated[
+        str, typer.Option(help="moud, melatonin, magnesium, kratom or other_medication.")
+    ] = "other_medication",
     amount: Annotated[str | None, typer.Option(help="Amount per dose, e.g. 8.")] = None,
     unit: Annotated[str | None, typer.Option(help="Unit of the amount, e.g. mg.")] = None,
     schedule: Annotated[str, typer.Option(help="When it is taken, in words.")] = "",
-    not_prescribed: Annotated[bool, typer.Option("--not-prescribed", help="Taken without a prescription.")] = False,
+    not_prescribed: Annotated[
+        bool, typer.Option("--not-prescribed", help="Taken without a prescription.")
+    ] = False,
 ) -> None:
     """Record a medication in a person's safety profile."""
     if (amount is None) != (unit is None):
-        raise InvalidInput("--unit" if unit is None else "--amount", "give --amount and --unit together")
+        raise InvalidInput(
+            "--unit" if unit is None else "--amount", "give --amount and --unit together"
+        )
     parsed = Amount.parse(amount, unit) if amount is not None and unit is not None else None
     with STATE.work() as (session, actor):
         people_service.add_medication(
-            session, STATE.clock, actor, handle, name=name, category=category,
-            amount=parsed, schedule=schedule, prescribed=not not_prescribed,
+            session,
+            STATE.clock,
+            actor,
+            handle,
+            name=name,
+            category=category,
+            amount=parsed,
+            schedule=schedule,
+            prescribed=not not_prescribed,
         )
     out.print(f"Recorded {name} for {handle}.")
 
@@ -390,7 +432,12 @@ def instruments() -> None:
     """List the instruments Taperline can score."""
     table = Table("id", "name", "rated by", "bands")
     for instrument in registry.INSTRUMENTS.values():
-        table.add_row(instrument.id, instrument.name, instrument.rater.value, "yes" if instrument.has_bands else "no")
+        table.add_row(
+            instrument.id,
+            instrument.name,
+            instrument.rater.value,
+            "yes" if instrument.has_bands else "no",
+        )
     out.print(table)
 
 
@@ -402,7 +449,8 @@ def score(
         str | None, typer.Option(help="Answers in item order, comma-separated, e.g. 0,1,2,3.")
     ] = None,
     input_file: Annotated[
-        Path | None, typer.Option("--input", help="A JSON file of answers ('-' for standard input).")
+        Path | None,
+        typer.Option("--input", help="A JSON file of answers ('-' for standard input)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -413,7 +461,9 @@ def score(
     data: object
     if answers is not None:
         if chosen.structured:
-            raise InvalidInput("answers", f"{chosen.name} takes named fields: use --input FILE.json")
+            raise InvalidInput(
+                "answers", f"{chosen.name} takes named fields: use --input FILE.json"
+            )
         data = [part.strip() for part in answers.split(",")] if answers.strip() else []
     else:
         assert input_file is not None
@@ -436,7 +486,10 @@ def _print_score(name: str, result: Score) -> None:
     for key, value in result.metrics.items():
         out.print(f"  {key.replace('_', ' ')}: {value}")
     if result.positive_screen is not None:
-        out.print("  screen: " + ("positive — give the full questionnaire" if result.positive_screen else "negative"))
+        out.print(
+            "  screen: "
+            + ("positive — give the full questionnaire" if result.positive_screen else "negative")
+        )
     for flag in result.flags:
         out.print(f"  [bold red]safety:[/] {flag}")
 
@@ -449,7 +502,9 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InvalidInput("--input", f"is not valid JSON (line {error.lineno}: {error.msg})") from None
+        raise InvalidInput(
+            "--input", f"is not valid JSON (line {error.lineno}: {error.msg})"
+        ) from None
 
 
 def _print_json(data: object) -> None:
@@ -462,11 +517,15 @@ def _print_json(data: object) -> None:
 @app.command()
 @handles_errors
 def checkin(
-    person: Annotated[str | None, typer.Option(help="The person's handle (or 'person' in the file).")] = None,
+    person: Annotated[
+        str | None, typer.Option(help="The person's handle (or 'person' in the file).")
+    ] = None,
     input_file: Annotated[
         Path | None, typer.Option("--input", help="A JSON check-in ('-' for standard input).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the stored check-in as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the stored check-in as JSON.")
+    ] = False,
 ) -> None:
     """Record a check-in: from a JSON file, or by answering questions one at a time."""
     from taperline import prompts
@@ -481,11 +540,28 @@ def checkin(
         raise InvalidInput("--input", "must hold one JSON object")
     submission = parse(CheckinCreate, data)
     with STATE.work() as (session, actor):
-        result = checkin_service.submit_checkin(session, STATE.clock, actor, submission, person_handle=person)
+        result = checkin_service.submit_checkin(
+            session, STATE.clock, actor, submission, person_handle=person
+        )
     view = result.checkin
     if as_json:
-        _print_json({"id": view.id, "created": result.created, "date": view.checkin_date, "flags": list(result.flags),
-                     "scores": [{"instrument": s.instrument, "total": s.total, "band": s.band, "metrics": s.metrics} for s in view.scores]})
+        _print_json(
+            {
+                "id": view.id,
+                "created": result.created,
+                "date": view.checkin_date,
+                "flags": list(result.flags),
+                "scores": [
+                    {
+                        "instrument": s.instrument,
+                        "total": s.total,
+                        "band": s.band,
+                        "metrics": s.metrics,
+                    }
+                    for s in view.scores
+                ],
+            }
+        )
         return
     verb = "Saved" if result.created else "Already saved (same idempotency key)"
     out.print(f"{verb}: check-in {view.id} for {view.person} on {view.checkin_date}.")
@@ -495,9 +571,9 @@ def checkin(
         out.print(f"  {registry.get(s.instrument).name}{total}{band}")
     if "phq9.item9_positive" in result.flags:
         out.print(
-            "[bold red]You said you have had thoughts of being better off dead or of hurting yourself.[/] "
-            "Your clinician will be told today. If you might act on these thoughts, call or text 988 "
-            "(Suicide & Crisis Lifeline) or call 911 now."
+            "[bold red]You said you have had thoughts of being better off dead or of hurting "
+            "yourself.[/] Your clinician will be told today. If you might act on these thoughts, "
+            "call or text 988 (Suicide & Crisis Lifeline) or call 911 now."
         )
 
 
@@ -518,12 +594,38 @@ def history(
         out.print(f"No check-ins for {person} in the last {days} days.")
         return
     table = Table(title=f"{person}: last {days} days", show_lines=False)
-    for column in ("date", "kind", "kratom", "SOWS", "craving", "sleep (TST / SE)", "PHQ-9", "GAD-7", "COWS", "flags"):
+    for column in (
+        "date",
+        "kind",
+        "kratom",
+        "SOWS",
+        "craving",
+        "sleep (TST / SE)",
+        "PHQ-9",
+        "GAD-7",
+        "COWS",
+        "flags",
+    ):
         table.add_column(column)
     for v in views:
         row = _history_row(v)
-        table.add_row(*(str(row[key]) if row[key] not in (None, "") else "—" for key in (
-            "date", "kind", "kratom", "sows", "craving", "sleep", "phq9", "gad7", "cows", "flags")))
+        table.add_row(
+            *(
+                str(row[key]) if row[key] not in (None, "") else "—"
+                for key in (
+                    "date",
+                    "kind",
+                    "kratom",
+                    "sows",
+                    "craving",
+                    "sleep",
+                    "phq9",
+                    "gad7",
+                    "cows",
+                    "flags",
+                )
+            )
+        )
     out.print(table)
 
 
@@ -554,4 +656,3 @@ def _history_row(view: checkin_service.CheckinView) -> dict[str, object]:
         "cows": scored("cows"),
         "flags": ", ".join(f for s in view.scores for f in s.flags),
     }
-

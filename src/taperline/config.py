@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(
         default="UTC",
-        description="IANA time zone given to new people when none is named (e.g. America/New_York).",
+        description="IANA time zone for new people when none is named (e.g. America/New_York).",
     )
 
     @field_validator("database_url")

@@ -52,9 +52,9 @@ class Persona:
     story: str
     kratom: Callable[[int], float | None]  # day index 0..59 -> grams (or capsules) that day
     kratom_form: str = "leaf_powder"
-    withdrawal: Callable[[int], float] = lambda day: 8.0  # expected SOWS total
-    craving: Callable[[int], float] = lambda day: 3.0
-    sleep_efficiency: Callable[[int], float] = lambda day: 0.85
+    withdrawal: Callable[[int], float] = field(default=lambda _day: 8.0)  # expected SOWS total
+    craving: Callable[[int], float] = field(default=lambda _day: 3.0)
+    sleep_efficiency: Callable[[int], float] = field(default=lambda _day: 0.85)
     checkin_rate: float = 0.97
     melatonin_nights: float = 0.0
     magnesium_mg: int | None = None
@@ -64,19 +64,31 @@ class Persona:
     phq9_item9_week: int | None = None
 
 
+def _flat(value: float) -> Callable[[int], float]:
+    return lambda _day: value
+
+
 def _linear(start: float, end: float, until: int = DAYS - 1) -> Callable[[int], float]:
     return lambda day: start + (end - start) * min(day, until) / until
 
 
 PERSONAS: tuple[Persona, ...] = (
     Persona(
-        handle="alex", name="Alex Moreno", clinician="cleo", timezone="America/New_York",
+        handle="alex",
+        name="Alex Moreno",
+        clinician="cleo",
+        timezone="America/New_York",
         story="tapering steadily from leaf powder, withdrawal low and sleep improving",
         kratom=lambda d: round(12 - 6 * d / 59, 1),
-        withdrawal=_linear(10, 5), craving=_linear(4, 2), sleep_efficiency=_linear(0.78, 0.88),
+        withdrawal=_linear(10, 5),
+        craving=_linear(4, 2),
+        sleep_efficiency=_linear(0.78, 0.88),
     ),
     Persona(
-        handle="blair", name="Blair Okafor", clinician="cleo", timezone="America/Chicago",
+        handle="blair",
+        name="Blair Okafor",
+        clinician="cleo",
+        timezone="America/Chicago",
         story="withdrawal and craving spiked after a fast step in week 6",
         kratom=lambda d: 15.0 if d < 35 else 9.0,
         withdrawal=lambda d: 9 + (18 if 36 <= d <= 47 else 0) - (d - 47) * 1.2 * (d > 47),
@@ -84,42 +96,84 @@ PERSONAS: tuple[Persona, ...] = (
         sleep_efficiency=lambda d: 0.82 if d < 36 else 0.72,
     ),
     Persona(
-        handle="casey", name="Casey Lindqvist", clinician="cleo", timezone="America/Denver",
+        handle="casey",
+        name="Casey Lindqvist",
+        clinician="cleo",
+        timezone="America/Denver",
         story="sleeping badly: long time to fall asleep, efficiency often under 70%",
         kratom=lambda d: round(8 - 2 * d / 59, 1),
-        sleep_efficiency=lambda d: 0.66, craving=lambda d: 4.0,
+        sleep_efficiency=_flat(0.66),
+        craving=_flat(4.0),
     ),
     Persona(
-        handle="devon", name="Devon Ashby", clinician="sam", timezone="America/Los_Angeles",
+        handle="devon",
+        name="Devon Ashby",
+        clinician="sam",
+        timezone="America/Los_Angeles",
         story="misses check-ins, with a six-day silence last week",
-        kratom=lambda d: 10.0, checkin_rate=0.6, gap=(DAYS - 9, DAYS - 4),
+        kratom=_flat(10.0),
+        checkin_rate=0.6,
+        gap=(DAYS - 9, DAYS - 4),
     ),
     Persona(
-        handle="emery", name="Emery Vance", clinician="sam", timezone="America/New_York",
+        handle="emery",
+        name="Emery Vance",
+        clinician="sam",
+        timezone="America/New_York",
         story="moved from kratom to buprenorphine-naloxone in week 2",
         kratom=lambda d: 20.0 if d < 10 else None,
-        withdrawal=lambda d: 14 if 8 <= d <= 14 else 5, craving=_linear(5, 2),
-        medications=({"name": "Suboxone", "category": "moud", "amount": "8", "unit": "mg",
-                      "schedule": "one 8 mg/2 mg film each morning"},),
+        withdrawal=lambda d: 14 if 8 <= d <= 14 else 5,
+        craving=_linear(5, 2),
+        medications=(
+            {
+                "name": "Suboxone",
+                "category": "moud",
+                "amount": "8",
+                "unit": "mg",
+                "schedule": "one 8 mg/2 mg film each morning",
+            },
+        ),
     ),
     Persona(
-        handle="frankie", name="Frankie Duarte", clinician="sam", timezone="America/Chicago",
+        handle="frankie",
+        name="Frankie Duarte",
+        clinician="sam",
+        timezone="America/Chicago",
         story="takes melatonin on some nights",
-        kratom=lambda d: round(6 - 2 * d / 59, 1), melatonin_nights=0.5,
-        sleep_efficiency=lambda d: 0.8,
+        kratom=lambda d: round(6 - 2 * d / 59, 1),
+        melatonin_nights=0.5,
+        sleep_efficiency=_flat(0.8),
     ),
     Persona(
-        handle="gray", name="Gray Whitfield", clinician="cleo", timezone="America/New_York",
+        handle="gray",
+        name="Gray Whitfield",
+        clinician="cleo",
+        timezone="America/New_York",
         story="uses kratom capsules, with magnesium glycinate at night and levothyroxine",
-        kratom=lambda d: float(12 - (d // 15) * 2), kratom_form="capsules", magnesium_mg=200,
-        medications=({"name": "Levothyroxine", "category": "other_medication", "amount": "75",
-                      "unit": "mcg", "schedule": "each morning before breakfast"},),
+        kratom=lambda d: float(12 - (d // 15) * 2),
+        kratom_form="capsules",
+        magnesium_mg=200,
+        medications=(
+            {
+                "name": "Levothyroxine",
+                "category": "other_medication",
+                "amount": "75",
+                "unit": "mcg",
+                "schedule": "each morning before breakfast",
+            },
+        ),
     ),
     Persona(
-        handle="harper", name="Harper Quinn", clinician="sam", timezone="America/New_York",
+        handle="harper",
+        name="Harper Quinn",
+        clinician="sam",
+        timezone="America/New_York",
         story="has kidney disease; answered PHQ-9 item 9 above zero this week",
-        kratom=lambda d: round(9 - 3 * d / 59, 1), withdrawal=lambda d: 11.0,
-        craving=lambda d: 5.0, magnesium_mg=250, conditions=("kidney_disease",),
+        kratom=lambda d: round(9 - 3 * d / 59, 1),
+        withdrawal=_flat(11.0),
+        craving=_flat(5.0),
+        magnesium_mg=250,
+        conditions=("kidney_disease",),
         phq9_item9_week=DAYS // 7 - 1,
     ),
 )
@@ -137,38 +191,80 @@ def seed(session: Session, clock: Clock, actor: Actor) -> DemoResult:
         return result
     clinic = people.create_clinic(session, clock, actor, CLINIC_NAME)
     for handle, name in CLINICIANS:
-        people.add_account(session, clock, actor, handle=handle, display_name=name,
-                           role=Role.CLINICIAN, clinic=clinic, timezone="America/New_York")
-    people.add_account(session, clock, actor, handle=ADMIN[0], display_name=ADMIN[1],
-                       role=Role.ADMIN, clinic=clinic, timezone="America/New_York")
+        people.add_account(
+            session,
+            clock,
+            actor,
+            handle=handle,
+            display_name=name,
+            role=Role.CLINICIAN,
+            clinic=clinic,
+            timezone="America/New_York",
+        )
+    people.add_account(
+        session,
+        clock,
+        actor,
+        handle=ADMIN[0],
+        display_name=ADMIN[1],
+        role=Role.ADMIN,
+        clinic=clinic,
+        timezone="America/New_York",
+    )
     for persona in PERSONAS:
         result.checkins += _seed_person(session, clock, actor, clinic, persona)
     return result
 
 
 def _as(user: User) -> Actor:
-    return Actor(label=f"user:{user.handle}", source="demo", user_id=user.id,
-                 role=Role(user.role), clinic_id=user.clinic_id)
+    return Actor(
+        label=f"user:{user.handle}",
+        source="demo",
+        user_id=user.id,
+        role=Role(user.role),
+        clinic_id=user.clinic_id,
+    )
 
 
-def _seed_person(session: Session, clock: Clock, actor: Actor, clinic: Clinic, persona: Persona) -> int:
+def _seed_person(
+    session: Session, clock: Clock, actor: Actor, clinic: Clinic, persona: Persona
+) -> int:
     person = people.add_account(
-        session, clock, actor, handle=persona.handle, display_name=persona.name, role=Role.PERSON,
-        clinic=clinic, timezone=persona.timezone, clinician_handles=(persona.clinician,),
+        session,
+        clock,
+        actor,
+        handle=persona.handle,
+        display_name=persona.name,
+        role=Role.PERSON,
+        clinic=clinic,
+        timezone=persona.timezone,
+        clinician_handles=(persona.clinician,),
     )
     clinician = people.find_user(session, persona.clinician)
     for condition in persona.conditions:
         people.add_condition(session, clock, _as(clinician), persona.handle, condition)
     for med in persona.medications:
         people.add_medication(
-            session, clock, _as(clinician), persona.handle, name=med["name"], category=med["category"],
-            amount=Amount.parse(med["amount"], med["unit"]), schedule=med["schedule"],
+            session,
+            clock,
+            _as(clinician),
+            persona.handle,
+            name=med["name"],
+            category=med["category"],
+            amount=Amount.parse(med["amount"], med["unit"]),
+            schedule=med["schedule"],
         )
     if persona.magnesium_mg:
         people.add_medication(
-            session, clock, _as(person), persona.handle, name="Magnesium glycinate",
-            category="magnesium", amount=Amount.parse(persona.magnesium_mg, "mg"),
-            schedule="at bedtime", prescribed=False,
+            session,
+            clock,
+            _as(person),
+            persona.handle,
+            name="Magnesium glycinate",
+            category="magnesium",
+            amount=Amount.parse(persona.magnesium_mg, "mg"),
+            schedule="at bedtime",
+            prescribed=False,
         )
     rng = random.Random(f"taperline-demo-{persona.handle}")  # noqa: S311 - demo data, not security
     today = local_today(person, clock)
@@ -182,7 +278,9 @@ def _seed_person(session: Session, clock: Clock, actor: Actor, clinic: Clinic, p
         if in_gap or rng.random() > persona.checkin_rate:
             continue
         submission = _daily(persona, date, day, rng)
-        checkins.submit_checkin(session, clock, _as(person), submission, person_handle=persona.handle)
+        checkins.submit_checkin(
+            session, clock, _as(person), submission, person_handle=persona.handle
+        )
         count += 1
     return count
 
@@ -198,21 +296,45 @@ def _daily(persona: Persona, date: dt.date, day: int, rng: random.Random) -> Che
             amount = round(each) if unit == "capsule" else round(each * 4) / 4
             if unit == "capsule" and index == parts - 1:
                 amount = int(kratom) - round(each) * (parts - 1)
-            doses.append({"category": "kratom", "form": persona.kratom_form, "amount": amount,
-                          "unit": unit, "time": time})
+            doses.append(
+                {
+                    "category": "kratom",
+                    "form": persona.kratom_form,
+                    "amount": amount,
+                    "unit": unit,
+                    "time": time,
+                }
+            )
     if persona.handle == "emery" and day >= 10:
-        doses.append({"category": "moud", "form": "film", "product": "Suboxone 8 mg/2 mg",
-                      "amount": 8, "unit": "mg", "time": "08:00"})
+        doses.append(
+            {
+                "category": "moud",
+                "form": "film",
+                "product": "Suboxone 8 mg/2 mg",
+                "amount": 8,
+                "unit": "mg",
+                "time": "08:00",
+            }
+        )
     melatonin = persona.melatonin_nights and rng.random() < persona.melatonin_nights
     if melatonin:
         doses.append({"category": "melatonin", "amount": 3, "unit": "mg", "time": "21:30"})
     if persona.magnesium_mg:
-        doses.append({"category": "magnesium", "form": "glycinate", "amount": persona.magnesium_mg,
-                      "unit": "mg", "time": "22:00"})
+        doses.append(
+            {
+                "category": "magnesium",
+                "form": "glycinate",
+                "amount": persona.magnesium_mg,
+                "unit": "mg",
+                "time": "22:00",
+            }
+        )
 
     responses: dict[str, Any] = {
-        "craving": [_clamp(round(rng.gauss(persona.craving(day), 1.2)), 0, 10),
-                    _clamp(round(rng.gauss(persona.craving(day) * 0.5, 1.0)), 0, 10)],
+        "craving": [
+            _clamp(round(rng.gauss(persona.craving(day), 1.2)), 0, 10),
+            _clamp(round(rng.gauss(persona.craving(day) * 0.5, 1.0)), 0, 10),
+        ],
         "sows": _spread(max(0.0, rng.gauss(persona.withdrawal(day), 2.0)), 16, 4, rng),
         "sleep_diary": _diary(persona.sleep_efficiency(day) + (0.05 if melatonin else 0.0), rng),
     }
@@ -222,28 +344,56 @@ def _daily(persona: Persona, date: dt.date, day: int, rng: random.Random) -> Che
         phq9[8] = 1 if persona.phq9_item9_week == week else 0
         responses["phq9"] = phq9
         responses["gad7"] = _spread(max(0.0, rng.gauss(6, 2)), 7, 3, rng)
-    return CheckinCreate.model_validate({
-        "date": date.isoformat(), "kind": "daily",
-        "idempotency_key": f"demo-{persona.handle}-{date.isoformat()}",
-        "doses": doses, "responses": responses,
-    })
+    return CheckinCreate.model_validate(
+        {
+            "date": date.isoformat(),
+            "kind": "daily",
+            "idempotency_key": f"demo-{persona.handle}-{date.isoformat()}",
+            "doses": doses,
+            "responses": responses,
+        }
+    )
 
 
-def _visit(session: Session, clock: Clock, clinician: User, persona: Persona, date: dt.date,
-           day: int, rng: random.Random) -> int:
+def _visit(
+    session: Session,
+    clock: Clock,
+    clinician: User,
+    persona: Persona,
+    date: dt.date,
+    day: int,
+    rng: random.Random,
+) -> int:
     anchors = (
-        (0, 1, 2, 4), (0, 1, 2, 3, 4), (0, 1, 3, 5), (0, 1, 2, 5), (0, 1, 2, 4), (0, 1, 2, 4),
-        (0, 1, 2, 3, 5), (0, 1, 2, 4), (0, 1, 2, 4), (0, 1, 2, 4), (0, 3, 5),
+        (0, 1, 2, 4),
+        (0, 1, 2, 3, 4),
+        (0, 1, 3, 5),
+        (0, 1, 2, 5),
+        (0, 1, 2, 4),
+        (0, 1, 2, 4),
+        (0, 1, 2, 3, 5),
+        (0, 1, 2, 4),
+        (0, 1, 2, 4),
+        (0, 1, 2, 4),
+        (0, 3, 5),
     )
     level = persona.withdrawal(day) / 64
-    cows = [values[min(len(values) - 1, int(rng.random() < level * 3) + int(rng.random() < level))]
-            for values in anchors]
-    submission = CheckinCreate.model_validate({
-        "date": date.isoformat(), "kind": "visit",
-        "idempotency_key": f"demo-visit-{persona.handle}-{date.isoformat()}",
-        "responses": {"cows": cows}, "note": "Clinic visit.",
-    })
-    checkins.submit_checkin(session, clock, _as(clinician), submission, person_handle=persona.handle)
+    cows = [
+        values[min(len(values) - 1, int(rng.random() < level * 3) + int(rng.random() < level))]
+        for values in anchors
+    ]
+    submission = CheckinCreate.model_validate(
+        {
+            "date": date.isoformat(),
+            "kind": "visit",
+            "idempotency_key": f"demo-visit-{persona.handle}-{date.isoformat()}",
+            "responses": {"cows": cows},
+            "note": "Clinic visit.",
+        }
+    )
+    checkins.submit_checkin(
+        session, clock, _as(clinician), submission, person_handle=persona.handle
+    )
     return 1
 
 
@@ -269,9 +419,13 @@ def _diary(efficiency: float, rng: random.Random) -> dict[str, Any]:
     final = out_of_bed - terminal
     waso = max(0, awake_total - latency - (tried - into_bed) - terminal)
     return {
-        "into_bed": _hhmm(into_bed), "tried_to_sleep": _hhmm(tried),
-        "sleep_onset_minutes": latency, "awakenings": 0 if waso == 0 else max(1, waso // 20),
-        "awake_minutes": waso, "final_awakening": _hhmm(final), "out_of_bed": _hhmm(out_of_bed),
+        "into_bed": _hhmm(into_bed),
+        "tried_to_sleep": _hhmm(tried),
+        "sleep_onset_minutes": latency,
+        "awakenings": 0 if waso == 0 else max(1, waso // 20),
+        "awake_minutes": waso,
+        "final_awakening": _hhmm(final),
+        "out_of_bed": _hhmm(out_of_bed),
         "quality": _clamp(round(1 + 4 * (efficiency - 0.55) / 0.4 + rng.gauss(0, 0.5)), 1, 5),
     }
 

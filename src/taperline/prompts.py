@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -85,14 +86,17 @@ def _scale_answers(scale: ItemScale) -> list[int | None]:
     return answers
 
 
-def _doses(category: str, forms: type[KratomForm] | type[MagnesiumForm] | None, default_unit: str) -> list[dict[str, Any]]:
+def _doses(
+    category: str, forms: type[KratomForm] | type[MagnesiumForm] | None, default_unit: str
+) -> list[dict[str, Any]]:
     doses: list[dict[str, Any]] = []
     while True:
         dose: dict[str, Any] = {"category": category}
         if forms is not None:
             names = ", ".join(f.value for f in forms)
             dose["form"] = ask(
-                f"  Form ({names})", lambda t: parse_enum(forms, t, field="form").value,
+                f"  Form ({names})",
+                lambda t: parse_enum(forms, t, field="form").value,
                 default=next(iter(forms)).value,
             )
         unit = "capsule" if dose.get("form") == KratomForm.CAPSULES.value else default_unit
@@ -109,7 +113,9 @@ def _doses(category: str, forms: type[KratomForm] | type[MagnesiumForm] | None, 
 def ask_checkin(today: dt.date) -> dict[str, Any]:
     """Walk through a daily check-in and return it in the --input JSON shape."""
     data: dict[str, Any] = {"kind": "daily", "doses": [], "responses": {}}
-    data["date"] = ask("Which day is this check-in for?", _date(today), default=today.isoformat()).isoformat()
+    data["date"] = ask(
+        "Which day is this check-in for?", _date(today), default=today.isoformat()
+    ).isoformat()
 
     if yes("Did you take kratom that day?"):
         data["doses"] += _doses("kratom", KratomForm, "g")
@@ -122,10 +128,7 @@ def ask_checkin(today: dt.date) -> dict[str, Any]:
     assert isinstance(craving, ItemScale)
     typer.echo("\nCraving, from 0 (none) to 10 (extreme).")
     data["responses"]["craving"] = [
-        ask(item.text, lambda t, v=item.values: _in(t, v)) for item in craving.items if item.required
-    ] + [
-        ask(f"{item.text} (or '-' to skip)", lambda t, v=item.values: None if t.strip() == "-" else _in(t, v), default="-")
-        for item in craving.items if not item.required
+        ask(item.text, functools.partial(_in, values=item.values)) for item in craving.items
     ]
 
     if yes("\nAnswer the withdrawal questions (SOWS) now?", default=True):
@@ -142,7 +145,11 @@ def ask_checkin(today: dt.date) -> dict[str, Any]:
             assert isinstance(scale, ItemScale)
             data["responses"][instrument_id] = _scale_answers(scale)
 
-    note = typer.prompt("\nAnything else you want your clinician to know? (Enter to skip)", default="", show_default=False)
+    note = typer.prompt(
+        "\nAnything else you want your clinician to know? (Enter to skip)",
+        default="",
+        show_default=False,
+    )
     if note.strip():
         data["note"] = note.strip()
     return data
@@ -150,7 +157,9 @@ def ask_checkin(today: dt.date) -> dict[str, Any]:
 
 def _in(text: str, values: tuple[int, ...]) -> int:
     if not text.strip().isdigit() or int(text) not in values:
-        raise InvalidInput("answer", f"answer with a whole number from {min(values)} to {max(values)}")
+        raise InvalidInput(
+            "answer", f"answer with a whole number from {min(values)} to {max(values)}"
+        )
     return int(text)
 
 

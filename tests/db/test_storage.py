@@ -36,30 +36,54 @@ def test_a_naive_datetime_is_refused(session: Session, clock: FixedClock) -> Non
 def test_amounts_are_stored_exactly(session: Session, clock: FixedClock) -> None:
     clinic = make_clinic(session, clock)
     make_user(session, clock, clinic, "pat", Role.PERSON)
-    data = checkin_data(clock.today(), doses=[
-        {"category": "kratom", "form": "leaf_powder", "amount": "0.125", "unit": "g"},
-        {"category": "kratom", "form": "leaf_powder", "amount": "2.75", "unit": "g"},
-    ])
+    data = checkin_data(
+        clock.today(),
+        doses=[
+            {"category": "kratom", "form": "leaf_powder", "amount": "0.125", "unit": "g"},
+            {"category": "kratom", "form": "leaf_powder", "amount": "2.75", "unit": "g"},
+        ],
+    )
     result = submit(session, clock, OPERATOR, "pat", data)
     session.expire_all()
-    stored = session.scalars(select(DoseLog.amount_thousandths).where(DoseLog.checkin_id == result.checkin.id)).all()
+    stored = session.scalars(
+        select(DoseLog.amount_thousandths).where(DoseLog.checkin_id == result.checkin.id)
+    ).all()
     assert sorted(stored) == [125, 2750]
     assert [str(a) for a in result.checkin.kratom_totals] == ["2.875 g"]
 
 
 def test_foreign_keys_are_enforced(session: Session, clock: FixedClock) -> None:
-    session.add(Checkin(person_id=999_999, kind="daily", checkin_date=clock.today(),
-                        payload_hash="x", note="", created_at=clock.now()))
+    session.add(
+        Checkin(
+            person_id=999_999,
+            kind="daily",
+            checkin_date=clock.today(),
+            payload_hash="x",
+            note="",
+            created_at=clock.now(),
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
 
 
-def test_the_same_idempotency_key_cannot_be_stored_twice_for_one_person(session: Session, clock: FixedClock) -> None:
+def test_the_same_idempotency_key_cannot_be_stored_twice_for_one_person(
+    session: Session, clock: FixedClock
+) -> None:
     clinic = make_clinic(session, clock)
     person = make_user(session, clock, clinic, "pat", Role.PERSON)
     for _ in range(2):
-        session.add(Checkin(person_id=person.id, kind="daily", checkin_date=clock.today(),
-                            idempotency_key="key-12345", payload_hash="x", note="", created_at=clock.now()))
+        session.add(
+            Checkin(
+                person_id=person.id,
+                kind="daily",
+                checkin_date=clock.today(),
+                idempotency_key="key-12345",
+                payload_hash="x",
+                note="",
+                created_at=clock.now(),
+            )
+        )
     with pytest.raises(IntegrityError):
         session.flush()
 

@@ -69,7 +69,12 @@ class SubmitResult:
 
 
 def submit_checkin(
-    session: Session, clock: Clock, actor: Actor, submission: CheckinCreate, *, person_handle: str | None = None
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    submission: CheckinCreate,
+    *,
+    person_handle: str | None = None,
 ) -> SubmitResult:
     handle = person_handle or submission.person
     if not handle:
@@ -115,11 +120,23 @@ def submit_checkin(
             raise
         return _replay(session, clock, actor, person, earlier, payload_hash)
     audit.record(
-        session, clock, actor, "checkin.create", person_id=person.id,
-        resource_type="checkin", resource_id=checkin.id,
-        detail={"instruments": [s.instrument_id for s in prepared.scores], "doses": len(prepared.doses)},
+        session,
+        clock,
+        actor,
+        "checkin.create",
+        person_id=person.id,
+        resource_type="checkin",
+        resource_id=checkin.id,
+        detail={
+            "instruments": [s.instrument_id for s in prepared.scores],
+            "doses": len(prepared.doses),
+        },
     )
-    return SubmitResult(checkin=_view(checkin, person.handle, _creator(session, checkin)), created=True, flags=prepared.flags)
+    return SubmitResult(
+        checkin=_view(checkin, person.handle, _creator(session, checkin)),
+        created=True,
+        flags=prepared.flags,
+    )
 
 
 def _store(
@@ -187,12 +204,19 @@ def _replay(
             "use a new key for a new check-in",
         )
     audit.record(
-        session, clock, actor, "checkin.replay", person_id=person.id,
-        resource_type="checkin", resource_id=earlier.id,
+        session,
+        clock,
+        actor,
+        "checkin.replay",
+        person_id=person.id,
+        resource_type="checkin",
+        resource_id=earlier.id,
     )
     flags = tuple(flag for response in earlier.responses for flag in response.flags)
     return SubmitResult(
-        checkin=_view(earlier, person.handle, _creator(session, earlier)), created=False, flags=flags
+        checkin=_view(earlier, person.handle, _creator(session, earlier)),
+        created=False,
+        flags=flags,
     )
 
 
@@ -238,10 +262,15 @@ def history(
     creator_ids = {c.created_by_id for c in checkins if c.created_by_id is not None}
     if creator_ids:
         rows = session.execute(select(User.id, User.handle).where(User.id.in_(creator_ids)))
-        creators = {user_id: user_handle for user_id, user_handle in rows}
+        creators = {user_id: user_handle for user_id, user_handle in rows}  # noqa: C416 - Result has .keys()
     audit.record(
-        session, clock, actor, "checkin.read", person_id=person.id,
-        resource_type="checkin", detail={"days": days, "count": len(checkins)},
+        session,
+        clock,
+        actor,
+        "checkin.read",
+        person_id=person.id,
+        resource_type="checkin",
+        detail={"days": days, "count": len(checkins)},
     )
     return [
         _view(c, person.handle, creators.get(c.created_by_id) if c.created_by_id else None)

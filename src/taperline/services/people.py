@@ -72,7 +72,9 @@ def create_clinic(session: Session, clock: Clock, actor: Actor, name: str) -> Cl
     clinic = Clinic(name=name, country="US", created_at=clock.now())
     session.add(clinic)
     session.flush()
-    audit.record(session, clock, actor, "clinic.create", resource_type="clinic", resource_id=clinic.id)
+    audit.record(
+        session, clock, actor, "clinic.create", resource_type="clinic", resource_id=clinic.id
+    )
     return clinic
 
 
@@ -87,7 +89,9 @@ def find_clinic(session: Session, ref: str | None) -> Clinic:
         if len(clinics) == 1:
             return clinics[0]
         if not clinics:
-            raise InvalidInput("clinic", "there is no clinic yet: create one with `taperline clinic add NAME`")
+            raise InvalidInput(
+                "clinic", "there is no clinic yet: create one with `taperline clinic add NAME`"
+            )
         raise InvalidInput("clinic", "there are several clinics: name one with --clinic")
     for clinic in clinics:
         if str(clinic.id) == ref.strip() or clinic.name.lower() == ref.strip().lower():
@@ -122,7 +126,8 @@ def add_account(
     if not HANDLE.match(handle):
         raise InvalidInput(
             "handle",
-            "use 2-40 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter",
+            "use 2-40 characters: lower-case letters, digits, '.', '_' or '-', "
+            "starting with a letter",
         )
     if not display_name.strip():
         raise InvalidInput("name", "is empty")
@@ -147,8 +152,14 @@ def add_account(
     except IntegrityError:
         raise InvalidInput("handle", f"'{handle}' is already taken") from None
     audit.record(
-        session, clock, actor, "account.create", person_id=user.id if role is Role.PERSON else None,
-        resource_type="user", resource_id=user.id, detail={"role": role.value},
+        session,
+        clock,
+        actor,
+        "account.create",
+        person_id=user.id if role is Role.PERSON else None,
+        resource_type="user",
+        resource_id=user.id,
+        detail={"role": role.value},
     )
     for clinician_handle in clinician_handles:
         assign_clinician(session, clock, actor, person=user, clinician_handle=clinician_handle)
@@ -159,7 +170,9 @@ def check_timezone(name: str) -> None:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput("timezone", f"'{name}' is not an IANA time zone (e.g. America/New_York)") from None
+        raise InvalidInput(
+            "timezone", f"'{name}' is not an IANA time zone (e.g. America/New_York)"
+        ) from None
 
 
 def assign_clinician(
@@ -194,8 +207,13 @@ def assign_clinician(
     session.add(relationship)
     session.flush()
     audit.record(
-        session, clock, actor, "care.assign", person_id=person.id,
-        resource_type="care_relationship", resource_id=relationship.id,
+        session,
+        clock,
+        actor,
+        "care.assign",
+        person_id=person.id,
+        resource_type="care_relationship",
+        resource_id=relationship.id,
         detail={"clinician": clinician.handle},
     )
     return relationship
@@ -248,7 +266,11 @@ def list_people(session: Session, clock: Clock, actor: Actor) -> list[PersonSumm
         ):
             stats[person_id] = (last, count)
     audit.record(
-        session, clock, actor, "person.list", resource_type="person",
+        session,
+        clock,
+        actor,
+        "person.list",
+        resource_type="person",
         detail={"count": len(people), "health_data": shows_health},
     )
     return [
@@ -286,8 +308,13 @@ def show_person(session: Session, clock: Clock, actor: Actor, handle: str) -> Pe
         .order_by(Medication.id)
     )
     audit.record(
-        session, clock, actor, "person.read", person_id=person.id,
-        resource_type="person", resource_id=person.id,
+        session,
+        clock,
+        actor,
+        "person.read",
+        person_id=person.id,
+        resource_type="person",
+        resource_id=person.id,
     )
     return PersonDetail(
         id=person.id,
@@ -323,7 +350,9 @@ def _medication_view(medication: Medication) -> MedicationView:
 # -- safety profile ----------------------------------------------------------------------
 
 
-def add_condition(session: Session, clock: Clock, actor: Actor, handle: str, condition: str) -> Condition:
+def add_condition(
+    session: Session, clock: Clock, actor: Actor, handle: str, condition: str
+) -> Condition:
     person = find_user(session, handle)
     require(session, actor, Action.PROFILE_UPDATE, person=person)
     parsed = parse_enum(Condition, condition, field="condition")
@@ -335,13 +364,20 @@ def add_condition(session: Session, clock: Clock, actor: Actor, handle: str, con
     if exists is None:
         session.add(
             PersonCondition(
-                person_id=person.id, condition=parsed.value,
-                created_at=clock.now(), created_by_id=actor.user_id,
+                person_id=person.id,
+                condition=parsed.value,
+                created_at=clock.now(),
+                created_by_id=actor.user_id,
             )
         )
         audit.record(
-            session, clock, actor, "profile.update", person_id=person.id,
-            resource_type="condition", detail={"added": parsed.value},
+            session,
+            clock,
+            actor,
+            "profile.update",
+            person_id=person.id,
+            resource_type="condition",
+            detail={"added": parsed.value},
         )
     return parsed
 
@@ -379,8 +415,14 @@ def add_medication(
     session.add(medication)
     session.flush()
     audit.record(
-        session, clock, actor, "profile.update", person_id=person.id,
-        resource_type="medication", resource_id=medication.id, detail={"added": medication.name},
+        session,
+        clock,
+        actor,
+        "profile.update",
+        person_id=person.id,
+        resource_type="medication",
+        resource_id=medication.id,
+        detail={"added": medication.name},
     )
     return medication
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from taperline.db.base import Base, Created, JSONType, UTCDateTime
+from taperline.db.base import Base, Created, JSONType
 
 
 class Checkin(Base, Created):
@@ -42,9 +42,7 @@ class Checkin(Base, Created):
     responses: Mapped[list[InstrumentResponse]] = relationship(
         back_populates="checkin", cascade="all, delete-orphan", order_by="InstrumentResponse.id"
     )
-    doses: Mapped[list[DoseLog]] = relationship(
-        back_populates="checkin", order_by="DoseLog.id"
-    )
+    doses: Mapped[list[DoseLog]] = relationship(back_populates="checkin", order_by="DoseLog.id")
 
 
 class InstrumentResponse(Base, Created):
