@@ -351,7 +351,8 @@ def run_sqlite(count: int, warmup: int) -> BackendFigures:
         print(f"  sqlite service:     {service.checkins_per_s:,.0f} check-ins/s", flush=True)
         raw = bench_raw_sqlite(Path(folder) / "raw.sqlite3", count * ROWS_PER_CHECKIN)
         print(f"  sqlite raw:         {raw.per_commit_rows_per_s:,.0f} rows/s", flush=True)
-    return BackendFigures("sqlite", sqlite3.sqlite_version, service, raw)
+    server = f"{sqlite3.sqlite_version}; journal_mode=WAL, synchronous=NORMAL"
+    return BackendFigures("sqlite", server, service, raw)
 
 
 @contextmanager
@@ -376,8 +377,11 @@ def throwaway_postgres(admin_url: str) -> Iterator[str]:
 def run_postgres(admin_url: str, count: int, warmup: int) -> BackendFigures:
     with throwaway_postgres(admin_url) as url:
         with psycopg.connect(psycopg_conninfo(url)) as connection:
-            row = connection.execute("SHOW server_version").fetchone()
-            server = str(row[0]) if row else "?"
+            settings = [
+                str(row[0]) if (row := connection.execute(f"SHOW {name}").fetchone()) else "?"
+                for name in ("server_version", "fsync", "synchronous_commit")
+            ]
+        server = f"{settings[0]}; fsync={settings[1]}, synchronous_commit={settings[2]}"
         service = bench_service(url, count, warmup)
         print(f"  postgresql service: {service.checkins_per_s:,.0f} check-ins/s", flush=True)
         raw = bench_raw_postgres(url, count * ROWS_PER_CHECKIN)
@@ -414,8 +418,7 @@ def report(
         ("cpu count", str(os.cpu_count())),
         ("platform", platform.platform()),
         ("sqlalchemy / psycopg", f"{sqlalchemy.__version__} / {psycopg.__version__}"),
-        ("sqlite library", sqlite3.sqlite_version),
-        *((f"{b.backend} server", b.server) for b in backends if b.backend != "sqlite"),
+        *((f"{b.backend}", b.server) for b in backends),
     ]
     print("Machine")
     for label, value in facts:
