@@ -91,7 +91,7 @@ PERSONAS: tuple[Persona, ...] = (
         timezone="America/Chicago",
         story="withdrawal and craving spiked after a fast step in week 6",
         kratom=lambda d: 15.0 if d < 35 else 9.0,
-        withdrawal=lambda d: 9 + (18 if 36 <= d <= 47 else 0) - (d - 47) * 1.2 * (d > 47),
+        withdrawal=lambda d: 9 + (18 if 36 <= d <= 47 else 18 * 0.75 ** (d - 47) if d > 47 else 0),
         craving=lambda d: 3 + (5 if 36 <= d <= 47 else 0),
         sleep_efficiency=lambda d: 0.82 if d < 36 else 0.72,
     ),
