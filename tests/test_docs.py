@@ -45,3 +45,14 @@ def test_every_instrument_is_documented() -> None:
 def test_every_condition_is_documented() -> None:
     text = (DOCS / "cli.md").read_text()
     assert [c.value for c in Condition if f"`{c.value}`" not in text] == []
+
+
+def test_the_safety_rule_reference_is_up_to_date() -> None:
+    from taperline.knowledge import load
+    from taperline.knowledge.reference import END, START, render
+
+    text = (DOCS / "safety.md").read_text()
+    block = START + text.split(START, 1)[1].split(END, 1)[0] + END + "\n"
+    assert block == render(load()), "run: taperline safety rules --write docs/safety.md"
+    for rule_id in load().rules:
+        assert f"### `{rule_id}`" in text

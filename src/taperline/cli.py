@@ -7,7 +7,7 @@ import functools
 import getpass
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +48,11 @@ clinic_app = typer.Typer(help="Clinics.", no_args_is_help=True)
 person_app = typer.Typer(
     help="People: persons in recovery, clinicians and clinic admins.", no_args_is_help=True
 )
+safety_app = typer.Typer(help="The safety engine.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Safety alerts for clinicians.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(safety_app, name="safety")
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(clinic_app, name="clinic")
 app.add_typer(person_app, name="person")
 
@@ -551,6 +555,7 @@ def checkin(
                 "created": result.created,
                 "date": view.checkin_date,
                 "flags": list(result.flags),
+                "findings": list(result.findings),
                 "scores": [
                     {
                         "instrument": s.instrument,
@@ -569,12 +574,32 @@ def checkin(
         total = "" if s.total is None else f" {s.total}"
         band = f" ({s.band})" if s.band else ""
         out.print(f"  {registry.get(s.instrument).name}{total}{band}")
-    if "phq9.item9_positive" in result.flags:
-        out.print(
-            "[bold red]You said you have had thoughts of being better off dead or of hurting "
-            "yourself.[/] Your clinician will be told today. If you might act on these thoughts, "
-            "call or text 988 (Suicide & Crisis Lifeline) or call 911 now."
-        )
+    print_findings(result.findings, audience="person")
+
+
+SEVERITY_STYLE = {"urgent": "bold red", "warning": "red", "caution": "yellow", "info": "cyan"}
+
+
+def print_findings(findings: Sequence[Mapping[str, object]], *, audience: str) -> None:
+    """Safety messages, most severe first; each says what to do next."""
+    shown = [f for f in findings if f["severity"] != "info"]
+    notices = [f for f in findings if f["severity"] == "info"]
+    if not findings:
+        return
+    out.print()
+    key = "person_message" if audience == "person" else "clinician_message"
+    for finding in shown:
+        style = SEVERITY_STYLE[str(finding["severity"])]
+        out.print(f"[{style}]{str(finding['severity']).upper()}[/] {finding['title']}")
+        out.print(f"  {finding[key]}")
+        if finding["evidence_status"] == "unverified":
+            out.print("  [dim](This safety fact is not yet confirmed by a primary source.)[/]")
+        if audience == "clinician":
+            citations = finding["citations"]
+            sources = [str(c["id"]) for c in citations] if isinstance(citations, list) else []
+            out.print(f"  [dim]{finding['rule']} · {'; '.join(sources)}[/]")
+    for finding in notices:
+        out.print(f"[cyan]Note:[/] {finding[key]}")
 
 
 @app.command()
@@ -656,3 +681,136 @@ def _history_row(view: checkin_service.CheckinView) -> dict[str, object]:
         "cows": scored("cows"),
         "flags": ", ".join(f for s in view.scores for f in s.flags),
     }
+
+
+# -- safety -------------------------------------------------------------------------------
+
+
+@safety_app.command("check")
+@handles_errors
+def safety_check(
+    input_file: Annotated[
+        Path, typer.Option("--input", help="A JSON situation (see docs/safety.md); '-' for stdin.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    audience: Annotated[
+        str, typer.Option(help="Whose messages to print: person or clinician.")
+    ] = "clinician",
+) -> None:
+    """Evaluate a described situation without storing anything."""
+    from taperline.schemas.safety import SafetyCheckInput
+    from taperline.services import safety
+
+    if audience not in ("person", "clinician"):
+        raise InvalidInput("--audience", "use person or clinician")
+    situation = parse(SafetyCheckInput, _read_json(input_file))
+    findings = [f.to_dict() for f in safety.check_situation(situation)]
+    if as_json:
+        _print_json({"findings": findings})
+        return
+    if not findings:
+        out.print("No safety findings.")
+        return
+    print_findings(findings, audience=audience)
+
+
+@alerts_app.command("list")
+@handles_errors
+def alerts_list(
+    status: Annotated[str, typer.Option(help="open, acknowledged, resolved or all.")] = "open",
+    person: Annotated[str | None, typer.Option(help="Only this person's alerts.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List safety alerts, most urgent first."""
+    from taperline.services import safety
+
+    with STATE.work() as (session, actor):
+        alerts = safety.list_alerts(session, STATE.clock, actor, status=status, person=person)
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": a.id,
+                    "person": a.person,
+                    "rule": a.rule_id,
+                    "severity": a.severity,
+                    "title": a.title,
+                    "day": a.day.isoformat(),
+                    "status": a.status,
+                    "involved": list(a.involved),
+                    "message": a.clinician_message,
+                    "acknowledged_by": a.acknowledged_by,
+                    "acknowledged_note": a.acknowledged_note,
+                    "resolved_by": a.resolved_by,
+                    "resolved_note": a.resolved_note,
+                }
+                for a in alerts
+            ]
+        )
+        return
+    if not alerts:
+        out.print(f"No {status if status != 'all' else ''} alerts.".replace("  ", " "))
+        return
+    table = Table("id", "person", "day", "severity", "alert", "status")
+    for a in alerts:
+        style = SEVERITY_STYLE.get(a.severity, "")
+        table.add_row(
+            str(a.id), a.person, a.day.isoformat(), f"[{style}]{a.severity}[/]", a.title, a.status
+        )
+    out.print(table)
+
+
+@alerts_app.command("ack")
+@handles_errors
+def alerts_ack(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id.")],
+    note: Annotated[str, typer.Option(help="What you have done or will do.")],
+) -> None:
+    """Acknowledge an alert (a clinician who cares for the person, with --as)."""
+    from taperline.services import safety
+
+    with STATE.work() as (session, actor):
+        safety.acknowledge(session, STATE.clock, actor, alert_id, note)
+    out.print(f"Alert {alert_id} acknowledged.")
+
+
+@alerts_app.command("resolve")
+@handles_errors
+def alerts_resolve(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id.")],
+    note: Annotated[str, typer.Option(help="How it was resolved.")],
+) -> None:
+    """Resolve an alert (a clinician who cares for the person, with --as)."""
+    from taperline.services import safety
+
+    with STATE.work() as (session, actor):
+        safety.resolve(session, STATE.clock, actor, alert_id, note)
+    out.print(f"Alert {alert_id} resolved.")
+
+
+@safety_app.command("rules")
+@handles_errors
+def safety_rules(
+    write: Annotated[
+        Path | None,
+        typer.Option(help="Replace the generated block of this Markdown file (docs/safety.md)."),
+    ] = None,
+) -> None:
+    """Print every safety rule: trigger, severity, messages and sources (Markdown)."""
+    from taperline.knowledge import load
+    from taperline.knowledge.reference import END, START, render
+
+    text = render(load())
+    if write is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        current = write.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput("--write", f"cannot read {write}: {error.strerror}") from None
+    if START not in current or END not in current:
+        raise InvalidInput("--write", f"{write} has no generated block to replace")
+    before, rest = current.split(START, 1)
+    after = rest.split(END, 1)[1]
+    write.write_text(before + text.rstrip("\n") + after, encoding="utf-8")
+    out.print(f"Updated the rule reference in {write}.")

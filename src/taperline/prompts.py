@@ -14,6 +14,7 @@ from taperline.domain.instruments import registry
 from taperline.domain.instruments.base import ItemScale
 from taperline.domain.types import KratomForm, MagnesiumForm, parse_enum
 from taperline.domain.units import Amount
+from taperline.knowledge import load
 
 T = TypeVar("T")
 
@@ -144,6 +145,15 @@ def ask_checkin(today: dt.date) -> dict[str, Any]:
             scale = registry.get(instrument_id)
             assert isinstance(scale, ItemScale)
             data["responses"][instrument_id] = _scale_answers(scale)
+
+    typer.echo(
+        "\nA few safety questions. Answer yes if any of these happened since your last check-in."
+    )
+    flags = [flag for flag in load().red_flags if yes(flag.question)]
+    if flags:
+        data["red_flags"] = [flag.rule.id for flag in flags]
+    if yes("Did you use any opioid that was not prescribed to you?"):
+        data["used_non_prescribed_opioids"] = True
 
     note = typer.prompt(
         "\nAnything else you want your clinician to know? (Enter to skip)",

@@ -248,6 +248,8 @@ def test_interactive_checkin_asks_again_after_a_wrong_answer(run) -> None:  # ty
         "06:50",
         "3",  # diary, bad time re-asked
         "n",  # PHQ-9 / GAD-7
+        *(["n"] * 8),  # the eight red-flag questions
+        "n",  # non-prescribed opioids
         "",  # note
     ]
     output = ok(run("checkin", "--person", "pat", input="\n".join(answers) + "\n"))

@@ -49,3 +49,14 @@ def test_account_rules() -> None:
     assert not can(CLEO, Action.ACCOUNT_CREATE, new_clinician)
     assert not can(PAT_SELF, Action.ACCOUNT_CREATE, new_person)
     assert not can(ADA, Action.CLINIC_CREATE, Subject())
+
+
+def test_only_a_named_clinician_who_cares_for_the_person_may_act_on_an_alert() -> None:
+    assert can(CLEO, Action.ALERT_UPDATE, pat(cares_for=True))
+    assert not can(UMA, Action.ALERT_UPDATE, pat(cares_for=False))
+    assert not can(
+        OLGA, Action.ALERT_UPDATE, Subject(person_id=PAT, clinic_id=CLINIC, cares_for=True)
+    )
+    assert not can(PAT_SELF, Action.ALERT_UPDATE, pat())
+    assert not can(ADA, Action.ALERT_UPDATE, pat())
+    assert not can(Actor.operator("root"), Action.ALERT_UPDATE, pat(cares_for=True))

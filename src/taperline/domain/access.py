@@ -22,10 +22,18 @@ class Action(StrEnum):
     PROFILE_UPDATE = "profile.update"  # conditions and medications
     CHECKIN_CREATE = "checkin.create"
     CHECKIN_READ = "checkin.read"
+    ALERT_READ = "alert.read"
+    ALERT_UPDATE = "alert.update"  # acknowledge or resolve: a named clinician only
 
 
 HEALTH_DATA = frozenset(
-    {Action.PERSON_READ, Action.PROFILE_UPDATE, Action.CHECKIN_CREATE, Action.CHECKIN_READ}
+    {
+        Action.PERSON_READ,
+        Action.PROFILE_UPDATE,
+        Action.CHECKIN_CREATE,
+        Action.CHECKIN_READ,
+        Action.ALERT_READ,
+    }
 )
 
 
@@ -61,6 +69,13 @@ class Subject:
 
 
 def can(actor: Actor, action: Action, subject: Subject) -> bool:
+    if action is Action.ALERT_UPDATE:
+        # Each step of an alert's lifecycle is taken by a named clinician, never the operator.
+        return (
+            actor.role is Role.CLINICIAN
+            and subject.clinic_id == actor.clinic_id
+            and subject.cares_for
+        )
     if actor.is_operator:
         return True
     same_clinic = subject.clinic_id is not None and subject.clinic_id == actor.clinic_id
@@ -77,7 +92,11 @@ def can(actor: Actor, action: Action, subject: Subject) -> bool:
         case Action.CARE_ASSIGN:
             return actor.role in (Role.ADMIN, Role.CLINICIAN) and same_clinic
         case (
-            Action.PERSON_READ | Action.CHECKIN_READ | Action.CHECKIN_CREATE | Action.PROFILE_UPDATE
+            Action.PERSON_READ
+            | Action.CHECKIN_READ
+            | Action.CHECKIN_CREATE
+            | Action.PROFILE_UPDATE
+            | Action.ALERT_READ
         ):
             if actor.role is Role.PERSON:
                 return is_self

@@ -33,3 +33,7 @@ class CheckinCreate(BaseModel):
     doses: list[DoseCreate] = Field(default_factory=list)
     responses: dict[str, Any] = Field(default_factory=dict)
     note: str = Field(default="", max_length=2000)
+    red_flags: list[str] = Field(
+        default_factory=list, description="Red-flag ids the person answered yes to"
+    )
+    used_non_prescribed_opioids: bool = False

@@ -20,7 +20,7 @@ from taperline.domain.errors import InvalidInput
 from taperline.domain.types import Category, CheckinKind, Role
 from taperline.domain.units import Amount
 from taperline.schemas.checkins import CheckinCreate
-from taperline.services import audit
+from taperline.services import audit, safety
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
 
@@ -66,6 +66,7 @@ class SubmitResult:
     checkin: CheckinView
     created: bool  # False when an idempotency key matched an earlier identical submission
     flags: tuple[str, ...] = field(default=())
+    findings: tuple[dict[str, object], ...] = field(default=())  # Finding.to_dict(), worst first
 
 
 def submit_checkin(
@@ -113,6 +114,9 @@ def submit_checkin(
     try:
         with session.begin_nested():
             checkin = _store(session, clock, actor, person, prepared, submission, payload_hash)
+            findings = safety.evaluate_checkin(
+                session, clock, actor, person, checkin, prepared, local_today(person, clock)
+            )
     except IntegrityError:
         # Two submissions with the same key raced; the other one won. Answer as a replay.
         earlier = _by_key(session, person.id, submission.idempotency_key or "")
@@ -136,6 +140,7 @@ def submit_checkin(
         checkin=_view(checkin, person.handle, _creator(session, checkin)),
         created=True,
         flags=prepared.flags,
+        findings=tuple(finding.to_dict() for finding in findings),
     )
 
 
@@ -156,6 +161,8 @@ def _store(
         idempotency_key=submission.idempotency_key,
         payload_hash=payload_hash,
         note=prepared.note,
+        red_flags=sorted(set(submission.red_flags)),
+        used_non_prescribed_opioids=submission.used_non_prescribed_opioids,
         created_at=now,
         created_by_id=actor.user_id,
     )
@@ -217,6 +224,7 @@ def _replay(
         checkin=_view(earlier, person.handle, _creator(session, earlier)),
         created=False,
         flags=flags,
+        findings=tuple(safety.stored_findings(session, earlier.id)),
     )
 
 

@@ -3,13 +3,16 @@
 from taperline.db.models.audit import AuditEvent
 from taperline.db.models.checkins import Checkin, DoseLog, InstrumentResponse
 from taperline.db.models.people import CareRelationship, Clinic, Medication, PersonCondition, User
+from taperline.db.models.safety import Alert, Finding
 
 __all__ = [
+    "Alert",
     "AuditEvent",
     "CareRelationship",
     "Checkin",
     "Clinic",
     "DoseLog",
+    "Finding",
     "InstrumentResponse",
     "Medication",
     "PersonCondition",

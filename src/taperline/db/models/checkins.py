@@ -38,6 +38,8 @@ class Checkin(Base, Created):
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     payload_hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    red_flags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    used_non_prescribed_opioids: Mapped[bool] = mapped_column(Boolean, default=False)
 
     responses: Mapped[list[InstrumentResponse]] = relationship(
         back_populates="checkin", cascade="all, delete-orphan", order_by="InstrumentResponse.id"

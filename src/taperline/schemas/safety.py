@@ -1,0 +1,83 @@
+"""Input of `taperline safety check`: a described situation, evaluated without storing it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from taperline.schemas.checkins import DoseCreate
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MedicationInput(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    prescribed: bool = True
+
+
+class ProfileInput(_Strict):
+    conditions: list[str] = Field(default_factory=list)
+    medications: list[MedicationInput | str] = Field(default_factory=list)
+
+
+class PlanItemInput(_Strict):
+    category: str
+    form: str | None = None
+    product: str = ""
+    amount: Decimal = Field(ge=0, allow_inf_nan=False, description="Per dose")
+    unit: str
+    times: list[dt.time] = Field(min_length=1)
+
+
+class PlanInput(_Strict):
+    items: list[PlanItemInput] = Field(default_factory=list)
+
+
+class AmountInput(_Strict):
+    amount: Decimal = Field(ge=0, allow_inf_nan=False)
+    unit: str
+
+
+class CheckinEventInput(_Strict):
+    type: Literal["checkin"]
+    date: dt.date | None = Field(default=None, description="Defaults to today")
+    doses: list[DoseCreate] = Field(default_factory=list)
+    responses: dict[str, Any] = Field(default_factory=dict)
+    red_flags: list[str] = Field(default_factory=list)
+    used_non_prescribed_opioids: bool = False
+
+
+class PlanChangeInput(_Strict):
+    type: Literal["plan_change"]
+    before: AmountInput
+    after: AmountInput
+    original: AmountInput | None = Field(default=None, description="Defaults to `before`")
+    step_days: int = Field(ge=1, le=365)
+    long_term_use: bool = True
+
+
+class DayInput(_Strict):
+    date: dt.date
+    checked_in: bool = True
+    kratom_grams: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False)
+    sows: int | None = Field(default=None, ge=0, le=64)
+    craving: int | None = Field(default=None, ge=0, le=10)
+    sleep_efficiency: float | None = Field(default=None, ge=0, le=100)
+    cows: int | None = Field(default=None, ge=0, le=48)
+
+
+Event = Annotated[CheckinEventInput | PlanChangeInput, Field(discriminator="type")]
+
+
+class SafetyCheckInput(_Strict):
+    today: dt.date
+    country: str = "US"
+    profile: ProfileInput = Field(default_factory=ProfileInput)
+    plan: PlanInput | None = None
+    event: Event | None = None
+    history: list[DayInput] = Field(default_factory=list)

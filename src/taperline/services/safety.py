@@ -1,0 +1,529 @@
+"""Run the safety engine inside the check-in's own transaction; alerts and their lifecycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from taperline.clock import Clock
+from taperline.db.models import (
+    Alert,
+    CareRelationship,
+    Checkin,
+    DoseLog,
+    Medication,
+    PersonCondition,
+    User,
+)
+from taperline.db.models import Finding as StoredFinding
+from taperline.domain.access import Action, Actor
+from taperline.domain.checkins import DoseInput, PreparedCheckin, prepare_checkin
+from taperline.domain.doses import DoseEntry, from_thousandths
+from taperline.domain.errors import InvalidInput, NotFound
+from taperline.domain.regimen import make_regimen_item
+from taperline.domain.safety import engine
+from taperline.domain.safety.context import (
+    CheckinEvent,
+    DayRecord,
+    MedicationFact,
+    Plan,
+    PlanChange,
+    Profile,
+    SafetyContext,
+)
+from taperline.domain.safety.findings import Finding
+from taperline.domain.safety.knowledge import Knowledge, Severity
+from taperline.domain.types import Category, CheckinKind, Condition, Role, parse_enum
+from taperline.domain.units import Amount, Dimension, Unit
+from taperline.knowledge import load
+from taperline.schemas.safety import CheckinEventInput, PlanChangeInput, SafetyCheckInput
+from taperline.services import audit
+from taperline.services.authz import require
+from taperline.services.people import find_user
+
+HISTORY_DAYS = 21
+ALERT_SEVERITIES = frozenset({Severity.WARNING, Severity.URGENT})
+
+
+class AlertStatus:
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+def profile_of(session: Session, person_id: int) -> Profile:
+    conditions = session.scalars(
+        select(PersonCondition.condition).where(PersonCondition.person_id == person_id)
+    )
+    medications = session.scalars(
+        select(Medication).where(Medication.person_id == person_id, Medication.stopped_on.is_(None))
+    )
+    return Profile(
+        conditions=frozenset(Condition(c) for c in conditions),
+        medications=tuple(MedicationFact(m.name, m.prescribed) for m in medications),
+    )
+
+
+def history_of(
+    session: Session, person_id: int, today: dt.date, days: int = HISTORY_DAYS
+) -> tuple[DayRecord, ...]:
+    """One record per calendar day with data, oldest first. Unreported values stay None."""
+    since = today - dt.timedelta(days=days - 1)
+    checkins = session.scalars(
+        select(Checkin)
+        .options(selectinload(Checkin.responses))
+        .where(
+            Checkin.person_id == person_id,
+            Checkin.checkin_date >= since,
+            Checkin.checkin_date <= today,
+        )
+        .order_by(Checkin.checkin_date, Checkin.id)
+    )
+    doses = session.execute(
+        select(DoseLog.taken_on, DoseLog.amount_thousandths, DoseLog.unit).where(
+            DoseLog.person_id == person_id,
+            DoseLog.category == Category.KRATOM.value,
+            DoseLog.taken_on >= since,
+            DoseLog.taken_on <= today,
+        )
+    )
+    grams: dict[dt.date, list[int]] = defaultdict(list)
+    for taken_on, thousandths, unit in doses:
+        amount = from_thousandths(thousandths, unit)
+        if amount.dimension is Dimension.MASS:
+            grams[taken_on].append(int(amount.to(Unit.MG).value))
+    by_day: dict[dt.date, dict[str, object]] = defaultdict(dict)
+    for checkin in checkins:
+        day = by_day[checkin.checkin_date]
+        if checkin.kind == CheckinKind.DAILY.value:
+            day["checked_in"] = True
+        for response in checkin.responses:
+            if response.instrument_id == "sows":
+                day["sows"] = response.total
+            elif response.instrument_id == "craving":
+                day["craving"] = response.total
+            elif response.instrument_id == "cows":
+                day["cows"] = response.total
+            elif response.instrument_id == "sleep_diary":
+                day["sleep_efficiency"] = response.metrics.get("sleep_efficiency")
+    records = []
+    for date in sorted(set(by_day) | set(grams)):
+        values = by_day.get(date, {})
+        kratom = Decimal(sum(grams[date])) / 1000 if date in grams else None
+        records.append(
+            DayRecord(
+                date=date,
+                checked_in=bool(values.get("checked_in", False)),
+                kratom_grams=kratom,
+                sows=_int(values.get("sows")),
+                craving=_int(values.get("craving")),
+                sleep_efficiency=_float(values.get("sleep_efficiency")),
+                cows=_int(values.get("cows")),
+            )
+        )
+    return tuple(records)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def day_doses(session: Session, person_id: int, date: dt.date) -> tuple[DoseEntry, ...]:
+    rows = session.scalars(
+        select(DoseLog)
+        .where(DoseLog.person_id == person_id, DoseLog.taken_on == date)
+        .order_by(DoseLog.id)
+    )
+    return tuple(
+        DoseEntry(
+            Category(d.category),
+            d.form,
+            d.product,
+            from_thousandths(d.amount_thousandths, d.unit),
+            d.taken_on,
+            d.taken_time,
+        )
+        for d in rows
+    )
+
+
+def evaluate_checkin(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    person: User,
+    checkin: Checkin,
+    prepared: PreparedCheckin,
+    today: dt.date,
+    knowledge: Knowledge | None = None,
+) -> list[Finding]:
+    """Evaluate a just-flushed check-in; store its findings and raise alerts, same transaction."""
+    knowledge = knowledge or load()
+    context = SafetyContext(
+        today=today,
+        profile=profile_of(session, person.id),
+        event=CheckinEvent(
+            date=prepared.checkin_date,
+            doses=day_doses(session, person.id, prepared.checkin_date),
+            scores=prepared.scores,
+            red_flags=frozenset(checkin.red_flags),
+            used_non_prescribed_opioids=checkin.used_non_prescribed_opioids,
+        ),
+        history=history_of(session, person.id, today),
+        country=person.clinic.country,
+    )
+    findings = engine.evaluate(context, knowledge)
+    now = clock.now()
+    for finding in findings:
+        session.add(
+            StoredFinding(
+                checkin_id=checkin.id,
+                person_id=person.id,
+                rule_id=finding.rule_id,
+                severity=finding.severity.value,
+                payload=finding.to_dict(),
+                knowledge_version=knowledge.version,
+                created_at=now,
+                created_by_id=actor.user_id,
+            )
+        )
+        if finding.severity in ALERT_SEVERITIES:
+            _raise_alert(session, clock, actor, person, checkin, finding)
+    session.flush()
+    return findings
+
+
+def _raise_alert(
+    session: Session, clock: Clock, actor: Actor, person: User, checkin: Checkin, finding: Finding
+) -> None:
+    day = checkin.checkin_date
+    exists = session.scalar(
+        select(Alert.id).where(
+            Alert.person_id == person.id, Alert.rule_id == finding.rule_id, Alert.day == day
+        )
+    )
+    if exists is not None:
+        return
+    try:
+        with session.begin_nested():
+            alert = Alert(
+                person_id=person.id,
+                rule_id=finding.rule_id,
+                day=day,
+                severity=finding.severity.value,
+                title=finding.title,
+                clinician_message=finding.clinician_message,
+                involved=list(finding.involved),
+                checkin_id=checkin.id,
+                status=AlertStatus.OPEN,
+                created_at=clock.now(),
+                created_by_id=actor.user_id,
+            )
+            session.add(alert)
+            session.flush()
+    except IntegrityError:
+        return  # raised at the same moment by another check-in: one alert is enough
+    audit.record(
+        session,
+        clock,
+        actor,
+        "alert.raise",
+        person_id=person.id,
+        resource_type="alert",
+        resource_id=alert.id,
+        detail={"rule": finding.rule_id},
+    )
+
+
+def stored_findings(session: Session, checkin_id: int) -> list[dict[str, object]]:
+    rows = session.scalars(
+        select(StoredFinding)
+        .where(StoredFinding.checkin_id == checkin_id)
+        .order_by(StoredFinding.id)
+    )
+    return [dict(row.payload) for row in rows]
+
+
+# -- alerts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    id: int
+    person: str
+    rule_id: str
+    severity: str
+    title: str
+    day: dt.date
+    status: str
+    involved: tuple[str, ...]
+    clinician_message: str
+    acknowledged_by: str | None
+    acknowledged_note: str
+    resolved_by: str | None
+    resolved_note: str
+
+
+def list_alerts(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    *,
+    status: str | None = "open",
+    person: str | None = None,
+) -> list[AlertView]:
+    statement = select(Alert, User.handle).join(User, User.id == Alert.person_id)
+    if status not in (None, "all"):
+        if status not in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED):
+            raise InvalidInput("status", "use open, acknowledged, resolved or all")
+        statement = statement.where(Alert.status == status)
+    if person is not None:
+        subject = find_user(session, person)
+        require(session, actor, Action.ALERT_READ, person=subject)
+        statement = statement.where(Alert.person_id == subject.id)
+    elif not actor.is_operator:
+        if actor.role is Role.CLINICIAN:
+            statement = statement.where(
+                Alert.person_id.in_(
+                    select(CareRelationship.person_id).where(
+                        CareRelationship.clinician_id == actor.user_id,
+                        CareRelationship.ended_at.is_(None),
+                    )
+                ),
+                User.clinic_id == actor.clinic_id,
+            )
+        elif actor.role is Role.PERSON:
+            statement = statement.where(Alert.person_id == actor.user_id)
+        else:
+            statement = statement.where(Alert.id.is_(None))  # admins read no health data
+    rows = list(session.execute(statement.order_by(Alert.day.desc(), Alert.id.desc())))
+    deciders = {
+        user_id
+        for alert, _ in rows
+        for user_id in (alert.acknowledged_by_id, alert.resolved_by_id)
+        if user_id is not None
+    }
+    handles: dict[int, str] = {}
+    if deciders:
+        found = session.execute(select(User.id, User.handle).where(User.id.in_(deciders)))
+        handles = {user_id: handle for user_id, handle in found}  # noqa: C416 - Result has .keys()
+    views = [
+        AlertView(
+            id=alert.id,
+            person=handle,
+            rule_id=alert.rule_id,
+            severity=alert.severity,
+            title=alert.title,
+            day=alert.day,
+            status=alert.status,
+            involved=tuple(alert.involved),
+            clinician_message=alert.clinician_message,
+            acknowledged_by=handles.get(alert.acknowledged_by_id)
+            if alert.acknowledged_by_id
+            else None,
+            acknowledged_note=alert.acknowledged_note,
+            resolved_by=handles.get(alert.resolved_by_id) if alert.resolved_by_id else None,
+            resolved_note=alert.resolved_note,
+        )
+        for alert, handle in rows
+    ]
+    rank = {"urgent": 0, "warning": 1}
+    views.sort(
+        key=lambda v: (
+            v.status == AlertStatus.RESOLVED,
+            rank.get(v.severity, 2),
+            -v.day.toordinal(),
+            -v.id,
+        )
+    )
+    audit.record(
+        session,
+        clock,
+        actor,
+        "alert.list",
+        resource_type="alert",
+        person_id=None,
+        detail={"count": len(views), "status": status or "all", "person": person},
+    )
+    return views
+
+
+def _alert_for_update(session: Session, actor: Actor, alert_id: int) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"alert: there is no alert {alert_id}")
+    person = session.get(User, alert.person_id)
+    assert person is not None
+    require(session, actor, Action.ALERT_UPDATE, person=person)
+    return alert
+
+
+def acknowledge(session: Session, clock: Clock, actor: Actor, alert_id: int, note: str) -> Alert:
+    alert = _alert_for_update(session, actor, alert_id)
+    if not note.strip():
+        raise InvalidInput("note", "say what you have done or will do")
+    if alert.status != AlertStatus.OPEN:
+        raise InvalidInput("alert", f"alert {alert_id} is already {alert.status}")
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_by_id = actor.user_id
+    alert.acknowledged_at = clock.now()
+    alert.acknowledged_note = note.strip()
+    audit.record(
+        session,
+        clock,
+        actor,
+        "alert.acknowledge",
+        person_id=alert.person_id,
+        resource_type="alert",
+        resource_id=alert.id,
+        detail={"note": alert.acknowledged_note},
+    )
+    return alert
+
+
+def resolve(session: Session, clock: Clock, actor: Actor, alert_id: int, note: str) -> Alert:
+    alert = _alert_for_update(session, actor, alert_id)
+    if not note.strip():
+        raise InvalidInput("note", "say how this was resolved")
+    if alert.status == AlertStatus.RESOLVED:
+        raise InvalidInput("alert", f"alert {alert_id} is already resolved")
+    alert.status = AlertStatus.RESOLVED
+    alert.resolved_by_id = actor.user_id
+    alert.resolved_at = clock.now()
+    alert.resolved_note = note.strip()
+    audit.record(
+        session,
+        clock,
+        actor,
+        "alert.resolve",
+        person_id=alert.person_id,
+        resource_type="alert",
+        resource_id=alert.id,
+        detail={"note": alert.resolved_note},
+    )
+    return alert
+
+
+# -- a described situation (taperline safety check) --------------------------------------
+
+
+def context_from_input(data: SafetyCheckInput) -> SafetyContext:
+    """Build a context from a described situation; validates like a real check-in would."""
+    conditions = frozenset(
+        parse_enum(Condition, c, field=f"profile.conditions[{i}]")
+        for i, c in enumerate(data.profile.conditions)
+    )
+    medications = tuple(
+        MedicationFact(m, True) if isinstance(m, str) else MedicationFact(m.name, m.prescribed)
+        for m in data.profile.medications
+    )
+    plan = None
+    if data.plan is not None:
+        plan = Plan(
+            items=tuple(
+                make_regimen_item(
+                    category=item.category,
+                    form=item.form,
+                    product=item.product,
+                    amount_per_dose=Amount.parse(
+                        item.amount, item.unit, field=f"plan.items[{i}].amount"
+                    ),
+                    times=item.times,
+                    field=f"plan.items[{i}]",
+                )
+                for i, item in enumerate(data.plan.items)
+            )
+        )
+    event: CheckinEvent | PlanChange | None = None
+    if isinstance(data.event, CheckinEventInput):
+        date = data.event.date or data.today
+        try:
+            prepared = prepare_checkin(
+                kind=CheckinKind.VISIT if "cows" in data.event.responses else CheckinKind.DAILY,
+                checkin_date=date,
+                person_today=data.today,
+                responses=data.event.responses,
+                doses=[
+                    DoseInput(
+                        d.category,
+                        d.form,
+                        d.product,
+                        Amount.parse(d.amount, d.unit, field=f"doses[{i}].amount"),
+                        d.date,
+                        d.time,
+                    )
+                    for i, d in enumerate(data.event.doses)
+                ],
+                note="(described situation)",
+                rated_by_clinician=True,
+            )
+        except InvalidInput as error:
+            raise InvalidInput(f"event.{error.field}", error.problem) from None
+        event = CheckinEvent(
+            date=date,
+            doses=prepared.doses,
+            scores=prepared.scores,
+            red_flags=frozenset(data.event.red_flags),
+            used_non_prescribed_opioids=data.event.used_non_prescribed_opioids,
+        )
+    elif isinstance(data.event, PlanChangeInput):
+        change = data.event
+        before = Amount.parse(change.before.amount, change.before.unit, field="event.before.amount")
+        after = Amount.parse(change.after.amount, change.after.unit, field="event.after.amount")
+        original = (
+            Amount.parse(
+                change.original.amount, change.original.unit, field="event.original.amount"
+            )
+            if change.original
+            else before
+        )
+        for name, amount in (("after", after), ("original", original)):
+            try:
+                amount.to(before.unit)
+            except InvalidInput:
+                raise InvalidInput(
+                    f"event.{name}.unit",
+                    f"must be in the same kind of unit as before ({before.unit.value})",
+                ) from None
+        event = PlanChange(
+            before=before,
+            after=after,
+            original=original,
+            step_days=change.step_days,
+            long_term_use=change.long_term_use,
+        )
+    history = tuple(
+        DayRecord(
+            date=d.date,
+            checked_in=d.checked_in,
+            kratom_grams=d.kratom_grams,
+            sows=d.sows,
+            craving=d.craving,
+            sleep_efficiency=d.sleep_efficiency,
+            cows=d.cows,
+        )
+        for d in sorted(data.history, key=lambda day: day.date)
+    )
+    return SafetyContext(
+        today=data.today,
+        profile=Profile(conditions, medications),
+        plan=plan,
+        event=event,
+        history=history,
+        country=data.country.upper(),
+    )
+
+
+def check_situation(data: SafetyCheckInput, knowledge: Knowledge | None = None) -> list[Finding]:
+    """Evaluate a described situation. Stores nothing and reads no health data."""
+    return engine.evaluate(context_from_input(data), knowledge or load())

@@ -1,0 +1,232 @@
+"""The engine inside the check-in transaction; alerts and their lifecycle; on the real DB."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from taperline.clock import FixedClock
+from taperline.db.models import Alert, AuditEvent, Checkin, Finding
+from taperline.domain.errors import InvalidInput
+from taperline.services import safety
+from taperline.services.authz import AccessDenied
+from taperline.services.people import add_condition, add_medication, find_user
+from taperline.services.uow import unit_of_work
+from tests.actors import cast
+from tests.factories import OPERATOR, actor_for, checkin_data, submit
+
+
+def rules(result: object) -> set[str]:
+    return {str(f["rule"]) for f in result.findings}  # type: ignore[attr-defined]
+
+
+def count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_checkin_is_stored_with_its_findings_and_alerts(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    data = checkin_data(
+        clock.today(),
+        responses={"phq9": [0, 0, 0, 0, 0, 0, 0, 0, 2]},
+        doses=[{"category": "kratom", "form": "leaf_powder", "amount": "22", "unit": "g"}],
+    )
+    result = submit(session, clock, actor_for(people.pat), "pat", data)
+    fired = rules(result)
+    assert {
+        "red_flag.suicidal_thoughts",
+        "dose.kratom_single_dose",
+        "dose.kratom_daily_escalate",
+    } <= fired
+    first = result.findings[0]
+    assert first["severity"] == "urgent" and "988" in str(first["person_message"])
+    stored = session.scalars(
+        select(Finding.rule_id).where(Finding.checkin_id == result.checkin.id)
+    ).all()
+    assert set(stored) == fired
+    alerts = session.scalars(select(Alert).where(Alert.person_id == people.pat.id)).all()
+    assert {a.rule_id for a in alerts} == {
+        f for f in fired if f.startswith(("red_flag.", "dose.kratom_daily_escalate"))
+    }
+    assert all(a.status == "open" for a in alerts)
+
+
+def test_a_checkin_is_never_stored_without_its_findings(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(sessions, clock) as session:
+        cast(session, clock)
+    bad = checkin_data(clock.today(), red_flags=["red_flag.not_a_real_flag"])
+    with pytest.raises(InvalidInput) as error, unit_of_work(sessions, clock) as session:
+        submit(session, clock, actor_for(find_user(session, "pat")), "pat", bad)
+    assert error.value.field == "red_flags"
+    with sessions() as session:
+        assert (
+            count(session, Checkin) == 0
+            and count(session, Finding) == 0
+            and count(session, Alert) == 0
+        )
+
+
+def test_findings_are_committed_with_their_checkin(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(sessions, clock) as session:
+        cast(session, clock)
+        data = checkin_data(clock.today(), red_flags=["red_flag.seizure"])
+        result = submit(session, clock, actor_for(find_user(session, "pat")), "pat", data)
+    with sessions() as session:
+        checkin_ids = set(session.scalars(select(Finding.checkin_id)).all())
+        assert checkin_ids == {result.checkin.id}
+        assert session.get(Checkin, result.checkin.id) is not None
+        assert session.scalar(select(Alert.rule_id)) == "red_flag.seizure"
+
+
+def test_the_same_rule_on_the_same_day_is_one_alert(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    for key in ("morning-1234", "evening-1234"):
+        submit(
+            session,
+            clock,
+            actor_for(people.pat),
+            "pat",
+            checkin_data(clock.today(), idempotency_key=key, red_flags=["red_flag.seizure"]),
+        )
+    assert count(session, Alert) == 1
+    yesterday = clock.today() - dt.timedelta(days=1)
+    submit(
+        session,
+        clock,
+        actor_for(people.pat),
+        "pat",
+        checkin_data(yesterday, red_flags=["red_flag.seizure"]),
+    )
+    assert count(session, Alert) == 2
+
+
+def test_a_replayed_checkin_returns_its_stored_findings(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    data = checkin_data(
+        clock.today(), idempotency_key="retry-12345", red_flags=["red_flag.seizure"]
+    )
+    first = submit(session, clock, actor_for(people.pat), "pat", data)
+    again = submit(session, clock, actor_for(people.pat), "pat", data)
+    assert not again.created and rules(again) == rules(first)
+    assert count(session, Finding) == len(first.findings)
+
+
+def test_the_profile_feeds_interactions(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    cleo = actor_for(people.cleo)
+    add_condition(session, clock, cleo, "pat", "kidney_disease")
+    add_medication(
+        session, clock, cleo, "pat", name="Xanax", category="other_medication", amount=None
+    )
+    data = checkin_data(
+        clock.today(),
+        doses=[
+            {"category": "kratom", "form": "leaf_powder", "amount": "2", "unit": "g"},
+            {"category": "magnesium", "form": "citrate", "amount": "200", "unit": "mg"},
+        ],
+    )
+    fired = rules(submit(session, clock, actor_for(people.pat), "pat", data))
+    assert "interaction.magnesium_kidney_disease" in fired
+    assert "interaction.kratom_benzodiazepine" in fired
+
+
+def test_trends_read_the_stored_history(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    for back in (2, 1, 0):
+        day = clock.today() - dt.timedelta(days=back)
+        submit(
+            session,
+            clock,
+            actor_for(people.pat),
+            "pat",
+            checkin_data(day, responses={"craving": [8, 2]}),
+        )
+    history = safety.history_of(session, people.pat.id, clock.today())
+    assert [d.craving for d in history] == [8, 8, 8]
+    last = session.scalars(select(Finding.rule_id).order_by(Finding.id.desc())).all()
+    assert "trend.craving_high" in last
+
+
+def test_alert_lifecycle_by_the_persons_clinician_with_notes_and_audit(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    submit(
+        session,
+        clock,
+        actor_for(people.pat),
+        "pat",
+        checkin_data(clock.today(), red_flags=["red_flag.seizure"]),
+    )
+    (alert,) = safety.list_alerts(session, clock, actor_for(people.cleo))
+    assert alert.person == "pat" and alert.status == "open"
+    with pytest.raises(InvalidInput) as error:
+        safety.acknowledge(session, clock, actor_for(people.cleo), alert.id, "  ")
+    assert error.value.field == "note"
+    safety.acknowledge(session, clock, actor_for(people.cleo), alert.id, "Called Pat; she is safe.")
+    with pytest.raises(InvalidInput, match="already acknowledged"):
+        safety.acknowledge(session, clock, actor_for(people.cleo), alert.id, "again")
+    safety.resolve(
+        session, clock, actor_for(people.cleo), alert.id, "Seen in clinic; neurology referral."
+    )
+    (done,) = safety.list_alerts(session, clock, actor_for(people.cleo), status="resolved")
+    assert (done.acknowledged_by, done.resolved_by) == ("cleo", "cleo")
+    assert done.resolved_note == "Seen in clinic; neurology referral."
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.resource_type == "alert")
+    ).all()
+    assert {"alert.raise", "alert.acknowledge", "alert.resolve"} <= set(actions)
+
+
+@pytest.mark.parametrize("who", ["uma", "olga", "ada", "pat", "quinn"])
+def test_only_the_persons_own_clinician_may_act_on_an_alert(
+    session: Session, clock: FixedClock, who: str
+) -> None:
+    people = cast(session, clock)
+    submit(
+        session,
+        clock,
+        actor_for(people.pat),
+        "pat",
+        checkin_data(clock.today(), red_flags=["red_flag.seizure"]),
+    )
+    alert_id = session.scalar(select(Alert.id))
+    assert alert_id is not None
+    with pytest.raises(AccessDenied):
+        safety.acknowledge(session, clock, actor_for(getattr(people, who)), alert_id, "note")
+    with pytest.raises(AccessDenied):
+        safety.acknowledge(
+            session, clock, OPERATOR, alert_id, "the operator is not a named clinician"
+        )
+
+
+def test_each_actor_lists_only_the_alerts_they_may_see(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    for person in ("pat", "quinn"):
+        who = people.pat if person == "pat" else people.quinn
+        submit(
+            session,
+            clock,
+            actor_for(who),
+            person,
+            checkin_data(clock.today(), red_flags=["red_flag.seizure"]),
+        )
+
+    def seen(user: object) -> list[str]:
+        return [a.person for a in safety.list_alerts(session, clock, actor_for(user))]  # type: ignore[arg-type]
+
+    assert seen(people.cleo) == ["pat"] and seen(people.uma) == ["quinn"]
+    assert seen(people.olga) == [] and seen(people.ada) == [] and seen(people.pat) == ["pat"]
+    with pytest.raises(AccessDenied):
+        safety.list_alerts(session, clock, actor_for(people.uma), person="pat")
