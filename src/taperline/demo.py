@@ -26,7 +26,7 @@ from taperline.domain.access import Actor
 from taperline.domain.types import Role
 from taperline.domain.units import Amount
 from taperline.schemas.checkins import CheckinCreate
-from taperline.services import checkins, people
+from taperline.services import checkins, people, safety
 from taperline.services.people import local_today
 
 CLINIC_NAME = "Riverside Recovery Clinic (demo)"
@@ -213,7 +213,23 @@ def seed(session: Session, clock: Clock, actor: Actor) -> DemoResult:
     )
     for persona in PERSONAS:
         result.checkins += _seed_person(session, clock, actor, clinic, persona)
+        _review_old_alerts(session, clock, persona)
     return result
+
+
+def _review_old_alerts(session: Session, clock: Clock, persona: Persona) -> None:
+    """The clinician has already reviewed alerts older than a week; recent ones stay open."""
+    clinician = _as(people.find_user(session, persona.clinician))
+    person = people.find_user(session, persona.handle)
+    cutoff = local_today(person, clock) - dt.timedelta(days=7)
+    for alert in safety.list_alerts(
+        session, clock, clinician, status="open", person=persona.handle
+    ):
+        if alert.day < cutoff:
+            safety.acknowledge(
+                session, clock, clinician, alert.id, "Seen; discussed with the person."
+            )
+            safety.resolve(session, clock, clinician, alert.id, "Reviewed at the clinic visit.")
 
 
 def _as(user: User) -> Actor:

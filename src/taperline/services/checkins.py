@@ -114,8 +114,9 @@ def submit_checkin(
     try:
         with session.begin_nested():
             checkin = _store(session, clock, actor, person, prepared, submission, payload_hash)
+            # Judged as of the day it is about: a back-filled check-in sees the days before it.
             findings = safety.evaluate_checkin(
-                session, clock, actor, person, checkin, prepared, local_today(person, clock)
+                session, clock, actor, person, checkin, prepared, prepared.checkin_date
             )
     except IntegrityError:
         # Two submissions with the same key raced; the other one won. Answer as a replay.

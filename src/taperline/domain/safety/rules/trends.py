@@ -133,6 +133,10 @@ def _sows(facts: Facts, days: dict[dt.date, DayRecord]) -> list[Finding]:
 
 
 def _cows(facts: Facts) -> list[Finding]:
+    # A rise belongs to the visit that records it, not to every daily check-in after it.
+    checkin = facts.checkin
+    if checkin is not None and not any(s.instrument_id == "cows" for s in checkin.scores):
+        return []
     visits = [
         d for d in facts.context.history if d.cows is not None and d.date <= facts.context.today
     ]

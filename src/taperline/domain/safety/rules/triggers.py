@@ -17,7 +17,7 @@ TRIGGERS: dict[str, str] = {
     "dose.melatonin_nightly_escalate": "Melatonin logged on one day adds up to more than `above_mg` mg.",
     "dose.magnesium_above_ul": "Supplemental magnesium logged on one day adds up to more than `above_mg` mg.",
     "trend.sows_rising": "The mean SOWS total over the last `recent_days` days (all reported) is at least `min_rise` points above the mean of the `baseline_days` days before (at least half of them reported).",
-    "trend.cows_rising": "The latest visit's COWS total is in a higher published band than the previous visit's.",
+    "trend.cows_rising": "The latest visit's COWS total is in a higher published band than the previous visit's (raised with the visit that records it, not with later daily check-ins).",
     "trend.craving_high": "The daily craving rating was `at_least` or more on each of the last `consecutive_days` days.",
     "trend.poor_sleep": "Sleep efficiency under `below_percent`% on `nights` or more of the last `window_nights` nights reported.",
     "trend.missed_checkins": "`missed` or more days without a daily check-in in the last `window_days` days (counting from the first check-in, not counting today).",
