@@ -486,6 +486,28 @@ SCENARIOS: list[tuple[str, dict[str, Any], set[str]]] = [
         {"trend.cows_rising"},
     ),
     (
+        "a daily check-in after a COWS rise does not raise it again",
+        situation(
+            checkin(responses={"craving": [2, 0]}),
+            hist=[
+                {"date": day(14), "checked_in": False, "cows": 8},
+                {"date": day(1), "checked_in": True, "cows": 14},
+            ],
+        ),
+        set(),
+    ),
+    (
+        "a visit recording a COWS rise raises it",
+        situation(
+            checkin(responses={"cows": [1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3]}),
+            hist=[
+                {"date": day(14), "checked_in": False, "cows": 8},
+                {"date": day(0), "checked_in": True, "cows": 14},
+            ],
+        ),
+        {"trend.cows_rising"},
+    ),
+    (
         "COWS 6 to 11, both mild",
         situation(
             hist=[
