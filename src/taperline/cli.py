@@ -261,10 +261,15 @@ def demo() -> None:
 
 @clinic_app.command("add")
 @handles_errors
-def clinic_add(name: Annotated[str, typer.Argument(help="The clinic's name.")]) -> None:
+def clinic_add(
+    name: Annotated[str, typer.Argument(help="The clinic's name.")],
+    country: Annotated[
+        str, typer.Option(help="Country code; selects emergency and crisis numbers.")
+    ] = "US",
+) -> None:
     """Add a clinic."""
     with STATE.work() as (session, actor):
-        clinic = people_service.create_clinic(session, STATE.clock, actor, name)
+        clinic = people_service.create_clinic(session, STATE.clock, actor, name, country)
         out.print(f"Added clinic {clinic.id}: {clinic.name}.")
 
 

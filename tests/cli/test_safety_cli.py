@@ -142,3 +142,11 @@ def test_a_checkin_shows_the_person_what_to_do_and_the_clinician_resolves_the_al
 def test_the_rule_reference_prints(run) -> None:  # type: ignore[no-untyped-def]
     text = ok(run("safety", "rules"))
     assert "### `red_flag.overdose_signs`" in text and "### `taper.too_fast`" in text
+
+
+def test_a_clinic_country_must_have_crisis_numbers(run) -> None:  # type: ignore[no-untyped-def]
+    fails(
+        run("clinic", "add", "Far Away", "--country", "ZZ"),
+        "country: no emergency and crisis numbers",
+    )
+    ok(run("clinic", "add", "Second Site", "--country", "us"))

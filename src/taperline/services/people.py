@@ -18,6 +18,7 @@ from taperline.domain.doses import from_thousandths, to_thousandths
 from taperline.domain.errors import InvalidInput, NotFound
 from taperline.domain.types import Category, Condition, Role, parse_enum
 from taperline.domain.units import Amount
+from taperline.knowledge import load
 from taperline.services import audit
 from taperline.services.authz import require
 
@@ -64,12 +65,22 @@ class PersonDetail:
 # -- clinics -----------------------------------------------------------------------------
 
 
-def create_clinic(session: Session, clock: Clock, actor: Actor, name: str) -> Clinic:
+def create_clinic(
+    session: Session, clock: Clock, actor: Actor, name: str, country: str = "US"
+) -> Clinic:
     require(session, actor, Action.CLINIC_CREATE)
     name = name.strip()
     if not name:
         raise InvalidInput("name", "is empty")
-    clinic = Clinic(name=name, country="US", created_at=clock.now())
+    country = country.strip().upper()
+    configured = load().crisis
+    if country not in configured:
+        raise InvalidInput(
+            "country",
+            f"no emergency and crisis numbers are configured for '{country}' "
+            f"(configured: {', '.join(sorted(configured))}); add them to knowledge/crisis.toml",
+        )
+    clinic = Clinic(name=name, country=country, created_at=clock.now())
     session.add(clinic)
     session.flush()
     audit.record(
