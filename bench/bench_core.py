@@ -38,7 +38,7 @@ import taperline
 from taperline.clock import FixedClock
 from taperline.db import migrate
 from taperline.db.engine import make_engine, make_sessionmaker
-from taperline.db.models import AuditEvent, Checkin, DoseLog, InstrumentResponse
+from taperline.db.models import Alert, AuditEvent, Checkin, DoseLog, Finding, InstrumentResponse
 from taperline.domain.access import Actor
 from taperline.domain.instruments.base import Instrument, ItemScale
 from taperline.domain.instruments.registry import INSTRUMENTS
@@ -50,8 +50,7 @@ from taperline.services.uow import unit_of_work
 POSTGRES_ENV = "TAPERLINE_BENCH_POSTGRES_URL"
 BENCH_INSTANT = dt.datetime(2026, 3, 14, 15, 0, tzinfo=dt.UTC)  # 11:00 in New York
 OPERATOR = Actor.operator("bench")
-PERSON = "pat"
-ROWS_PER_CHECKIN = 6  # 1 checkins + 3 instrument_responses + 1 dose_logs + 1 audit_events
+ROWS_PER_CHECKIN = 8  # checkin + 3 responses + dose + audit row + 2 findings (notices)
 SCORE_BATCHES = 5
 
 SLEEP_DIARY_ANSWERS: dict[str, Any] = {
@@ -66,6 +65,7 @@ SLEEP_DIARY_ANSWERS: dict[str, Any] = {
 }
 
 # What a raw row carries: text about the size of one stored response's answers.
+DAYS_PER_PERSON = 30
 RAW_PAYLOAD = json.dumps({f"sows_{n}": 1 for n in range(1, 17)}, separators=(",", ":"))
 
 
@@ -99,8 +99,8 @@ class ServiceFigure:
 @dataclass(frozen=True, slots=True)
 class RawFigure:
     rows: int
-    per_commit_seconds: float  # N*6 rows, one commit per 6 rows
-    bulk_seconds: float  # N*6 rows, one executemany, one commit
+    per_commit_seconds: float  # N*8 rows, one commit per 8 rows
+    bulk_seconds: float  # N*8 rows, one executemany, one commit
 
     @property
     def per_commit_rows_per_s(self) -> float:
@@ -198,7 +198,7 @@ def checkin_data(date: dt.date, key: str) -> dict[str, Any]:
 
 
 def count_rows(engine: Engine) -> int:
-    tables = (Checkin, InstrumentResponse, DoseLog, AuditEvent)
+    tables = (Checkin, InstrumentResponse, DoseLog, AuditEvent, Finding, Alert)
     with engine.connect() as connection:
         return sum(connection.scalar(select(func.count()).select_from(t)) or 0 for t in tables)
 
@@ -209,33 +209,46 @@ def bench_service(url: str, count: int, warmup: int) -> ServiceFigure:
         migrate.upgrade(engine)
         sessions = make_sessionmaker(engine)
         clock = FixedClock(BENCH_INSTANT)
+        total = warmup + count
+        persons = -(-total // DAYS_PER_PERSON)  # ceiling: each person gets up to 30 days
         with unit_of_work(sessions, clock) as session:
             clinic = people.create_clinic(session, clock, OPERATOR, "Bench Clinic")
-            for handle, role, clinicians in (
-                ("casey", Role.CLINICIAN, ()),
-                (PERSON, Role.PERSON, ("casey",)),
-            ):
+            people.add_account(
+                session,
+                clock,
+                OPERATOR,
+                handle="casey",
+                display_name="Casey",
+                role=Role.CLINICIAN,
+                clinic=clinic,
+                timezone="America/New_York",
+            )
+            for number in range(persons):
                 people.add_account(
                     session,
                     clock,
                     OPERATOR,
-                    handle=handle,
-                    display_name=handle.title(),
-                    role=role,
+                    handle=f"p{number:05d}",
+                    display_name=f"P {number}",
+                    role=Role.PERSON,
                     clinic=clinic,
                     timezone="America/New_York",
-                    clinician_handles=clinicians,
+                    clinician_handles=("casey",),
                 )
 
         def submit(index: int) -> None:
-            data = checkin_data(clock.today(), f"bench-{index:08d}")
+            # Realistic load: one daily check-in per person per day, oldest day first, so the
+            # safety engine sees a growing history the way it does in use.
+            person, day = divmod(index, DAYS_PER_PERSON)
+            date = clock.today() - dt.timedelta(days=DAYS_PER_PERSON - 1 - day)
+            data = checkin_data(date, f"bench-{index:08d}")
             with unit_of_work(sessions, clock) as session:
                 result = checkins.submit_checkin(
                     session,
                     clock,
                     OPERATOR,
                     CheckinCreate.model_validate(data),
-                    person_handle=PERSON,
+                    person_handle=f"p{person:05d}",
                 )
             if not result.created:
                 raise RuntimeError(f"check-in {index} was answered as a replay")
@@ -474,7 +487,7 @@ def report(
                 ],
                 ["service rows/s", *(f"{b.service.rows_per_s:,.0f}" for b in backends)],
                 [
-                    "raw rows/s (6 per commit)",
+                    f"raw rows/s ({ROWS_PER_CHECKIN} per commit)",
                     *(f"{b.raw.per_commit_rows_per_s:,.0f}" for b in backends),
                 ],
                 [
@@ -482,7 +495,7 @@ def report(
                     *(f"{b.raw.bulk_rows_per_s:,.0f}" for b in backends),
                 ],
                 [
-                    "service ÷ raw (6 per commit)",
+                    f"service ÷ raw ({ROWS_PER_CHECKIN} per commit)",
                     *(
                         f"{b.service.rows_per_s / b.raw.per_commit_rows_per_s:.3f}"
                         for b in backends

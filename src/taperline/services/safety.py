@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
 from taperline.db.models import (
@@ -17,6 +17,7 @@ from taperline.db.models import (
     CareRelationship,
     Checkin,
     DoseLog,
+    InstrumentResponse,
     Medication,
     PersonCondition,
     User,
@@ -75,15 +76,26 @@ def history_of(
 ) -> tuple[DayRecord, ...]:
     """One record per calendar day with data, oldest first. Unreported values stay None."""
     since = today - dt.timedelta(days=days - 1)
-    checkins = session.scalars(
-        select(Checkin)
-        .options(selectinload(Checkin.responses))
+    # Columns only: this runs inside every check-in, so it must stay cheap.
+    rows = session.execute(
+        select(
+            Checkin.checkin_date,
+            Checkin.kind,
+            InstrumentResponse.instrument_id,
+            InstrumentResponse.total,
+            InstrumentResponse.metrics,
+        )
+        .outerjoin(
+            InstrumentResponse,
+            (InstrumentResponse.checkin_id == Checkin.id)
+            & InstrumentResponse.instrument_id.in_(("sows", "craving", "cows", "sleep_diary")),
+        )
         .where(
             Checkin.person_id == person_id,
             Checkin.checkin_date >= since,
             Checkin.checkin_date <= today,
         )
-        .order_by(Checkin.checkin_date, Checkin.id)
+        .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
     )
     doses = session.execute(
         select(DoseLog.taken_on, DoseLog.amount_thousandths, DoseLog.unit).where(
@@ -99,19 +111,14 @@ def history_of(
         if amount.dimension is Dimension.MASS:
             grams[taken_on].append(int(amount.to(Unit.MG).value))
     by_day: dict[dt.date, dict[str, object]] = defaultdict(dict)
-    for checkin in checkins:
-        day = by_day[checkin.checkin_date]
-        if checkin.kind == CheckinKind.DAILY.value:
+    for date, kind, instrument_id, total, metrics in rows:
+        day = by_day[date]
+        if kind == CheckinKind.DAILY.value:
             day["checked_in"] = True
-        for response in checkin.responses:
-            if response.instrument_id == "sows":
-                day["sows"] = response.total
-            elif response.instrument_id == "craving":
-                day["craving"] = response.total
-            elif response.instrument_id == "cows":
-                day["cows"] = response.total
-            elif response.instrument_id == "sleep_diary":
-                day["sleep_efficiency"] = response.metrics.get("sleep_efficiency")
+        if instrument_id == "sleep_diary":
+            day["sleep_efficiency"] = (metrics or {}).get("sleep_efficiency")
+        elif instrument_id is not None:
+            day[instrument_id] = total
     records = []
     for date in sorted(set(by_day) | set(grams)):
         values = by_day.get(date, {})

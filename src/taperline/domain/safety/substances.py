@@ -23,6 +23,23 @@ def _normalise(text: str) -> str:
     return " " + re.sub(r"[^a-z0-9-]+", " ", text.lower()).strip() + " "
 
 
+_NEEDLES: dict[int, tuple[Knowledge, list[tuple[str, Substance]]]] = {}
+
+
+def _needles(knowledge: Knowledge) -> list[tuple[str, Substance]]:
+    """Normalised aliases, computed once per knowledge base (a memo, not state)."""
+    cached = _NEEDLES.get(id(knowledge))
+    if cached is None or cached[0] is not knowledge:
+        needles = [
+            (_normalise(alias), substance)
+            for substance in knowledge.substances.values()
+            for alias in substance.aliases
+        ]
+        cached = (knowledge, needles)
+        _NEEDLES[id(knowledge)] = cached
+    return cached[1]
+
+
 def recognise(knowledge: Knowledge, text: str) -> list[Substance]:
     """Every substance whose alias appears as whole words in `text` ("Suboxone 8mg film").
 
@@ -31,13 +48,11 @@ def recognise(knowledge: Knowledge, text: str) -> list[Substance]:
     """
     haystack = _normalise(text)
     matches: list[tuple[int, int, Substance]] = []
-    for substance in knowledge.substances.values():
-        for alias in substance.aliases:
-            needle = _normalise(alias)
-            start = haystack.find(needle)
-            while start != -1:
-                matches.append((start, start + len(needle), substance))
-                start = haystack.find(needle, start + 1)
+    for needle, substance in _needles(knowledge):
+        start = haystack.find(needle)
+        while start != -1:
+            matches.append((start, start + len(needle), substance))
+            start = haystack.find(needle, start + 1)
     matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
     taken: list[tuple[int, int]] = []
     found: dict[str, Substance] = {}
