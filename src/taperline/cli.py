@@ -28,7 +28,7 @@ from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.domain.access import Actor
 from taperline.domain.errors import DomainError, InvalidInput
 from taperline.domain.instruments import registry
-from taperline.domain.instruments.base import Score
+from taperline.domain.instruments.base import Score, WordingStatus
 from taperline.domain.types import Role, parse_enum
 from taperline.domain.units import Amount
 from taperline.schemas import parse
@@ -439,15 +439,23 @@ def person_medication(
 @handles_errors
 def instruments() -> None:
     """List the instruments Taperline can score."""
-    table = Table("id", "name", "rated by", "bands")
+    table = Table("id", "name", "rated by", "bands", "item wording")
     for instrument in registry.INSTRUMENTS.values():
+        items = getattr(instrument, "items", ())
+        statuses = [getattr(item, "wording", None) for item in items]
+        unverified = sum(1 for status in statuses if status == WordingStatus.UNVERIFIED)
+        local = sum(1 for status in statuses if status == WordingStatus.LOCAL)
+        notes = [f"{unverified} of {len(items)} UNVERIFIED"] if unverified else []
+        notes += [f"{local} local (not a published item)"] if local else []
         table.add_row(
             instrument.id,
             instrument.name,
             instrument.rater.value,
-            "yes" if instrument.has_bands else "no",
+            "yes" if instrument.has_bands else "no published bands",
+            "; ".join(notes) or "sourced",
         )
     out.print(table)
+    out.print("Sources and what is unverified: docs/instruments.md")
 
 
 @app.command()

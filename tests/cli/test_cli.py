@@ -314,3 +314,7 @@ def test_instruments_lists_every_instrument(run) -> None:  # type: ignore[no-unt
     output = ok(run("instruments"))
     for instrument_id in ("phq9", "phq2", "gad7", "gad2", "sows", "cows", "craving", "sleep_diary"):
         assert instrument_id in output
+    sows = next(line for line in output.splitlines() if "sows" in line)
+    assert "UNVERIFIED" in sows and "no published bands" in sows
+    phq9 = next(line for line in output.splitlines() if " phq9 " in line)
+    assert "sourced" in phq9
