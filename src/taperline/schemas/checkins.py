@@ -23,6 +23,17 @@ class DoseCreate(BaseModel):
     time: dt.time | None = None
 
 
+class ActivitiesLog(BaseModel):
+    """What the person did that day; leave out what was not done or not reported."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exercise_minutes: int | None = Field(default=None, ge=0, le=1440)
+    meditation_minutes: int | None = Field(default=None, ge=0, le=1440)
+    counseling: bool | None = None
+    support_meeting: bool | None = None
+
+
 class CheckinCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -37,3 +48,4 @@ class CheckinCreate(BaseModel):
         default_factory=list, description="Red-flag ids the person answered yes to"
     )
     used_non_prescribed_opioids: bool = False
+    activities: ActivitiesLog = Field(default_factory=ActivitiesLog)

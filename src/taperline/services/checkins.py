@@ -164,6 +164,7 @@ def _store(
         note=prepared.note,
         red_flags=sorted(set(submission.red_flags)),
         used_non_prescribed_opioids=submission.used_non_prescribed_opioids,
+        activities=submission.activities.model_dump(exclude_none=True),
         created_at=now,
         created_by_id=actor.user_id,
     )

@@ -3,6 +3,7 @@
 from taperline.db.models.audit import AuditEvent
 from taperline.db.models.checkins import Checkin, DoseLog, InstrumentResponse
 from taperline.db.models.people import CareRelationship, Clinic, Medication, PersonCondition, User
+from taperline.db.models.plans import PlanVersion
 from taperline.db.models.safety import Alert, Finding
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "InstrumentResponse",
     "Medication",
     "PersonCondition",
+    "PlanVersion",
     "User",
 ]

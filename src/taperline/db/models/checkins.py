@@ -40,6 +40,7 @@ class Checkin(Base, Created):
     note: Mapped[str] = mapped_column(Text, default="")
     red_flags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     used_non_prescribed_opioids: Mapped[bool] = mapped_column(Boolean, default=False)
+    activities: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     responses: Mapped[list[InstrumentResponse]] = relationship(
         back_populates="checkin", cascade="all, delete-orphan", order_by="InstrumentResponse.id"

@@ -75,6 +75,7 @@ class PlanChange:
     original: Amount  # the daily amount when the taper started
     step_days: int
     long_term_use: bool  # used for a year or more (CDC 2022: 10% per month or slower)
+    smallest_step: Amount | None = None  # the last step to zero from this or less is not abrupt
 
 
 @dataclass(frozen=True, slots=True)

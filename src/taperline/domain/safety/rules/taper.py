@@ -19,6 +19,9 @@ def evaluate(facts: Facts) -> list[Finding]:
     after = change.after.to(change.before.unit).value
     original = change.original.to(change.before.unit).value
     unit = change.before.unit.value
+    smallest = change.smallest_step.to(change.before.unit).value if change.smallest_step else None
+    if before > 0 and after == 0 and smallest is not None and before <= smallest:
+        return []  # the final measurable step: nothing smaller exists
     if before > 0 and after == 0:
         return [
             facts.finding(

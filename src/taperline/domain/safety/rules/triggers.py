@@ -23,7 +23,7 @@ TRIGGERS: dict[str, str] = {
     "trend.missed_checkins": "`missed` or more days without a daily check-in in the last `window_days` days (counting from the first check-in, not counting today).",
     "use.non_prescribed_opioid": "The person says they used an opioid not prescribed to them, or logs or lists an opioid that is not prescribed.",
     "taper.too_fast": "A planned step cuts the daily amount by more than the configured bound over the step's length: `long_term_percent_per_month`% of the current amount per 30 days for use of a year or more; otherwise `short_term_percent_of_original_per_week`% of the starting amount per 7 days until `short_term_until_percent_of_original`% of it remains, then `short_term_then_percent_of_remaining_per_week`% of the remaining amount per 7 days.",
-    "taper.abrupt_stop": "A planned step goes from some kratom to none in one step.",
+    "taper.abrupt_stop": "A planned step goes from some kratom to none in one step, unless the amount before it is no more than the smallest measurable step (then nothing smaller exists).",
     "notice.kratom_not_approved": "Any kratom in the picture (logged, planned or listed).",
     "notice.naloxone": "Any kratom product or other opioid in the picture, or reported non-prescribed opioid use.",
     "notice.melatonin_children": "Any melatonin in the picture.",
