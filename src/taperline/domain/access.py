@@ -23,6 +23,9 @@ class Action(StrEnum):
     CHECKIN_CREATE = "checkin.create"
     CHECKIN_READ = "checkin.read"
     ALERT_READ = "alert.read"
+    PLAN_READ = "plan.read"
+    PLAN_DRAFT = "plan.draft"
+    PLAN_APPROVE = "plan.approve"  # a named clinician who cares for the person, only
     ALERT_UPDATE = "alert.update"  # acknowledge or resolve: a named clinician only
 
 
@@ -33,6 +36,7 @@ HEALTH_DATA = frozenset(
         Action.CHECKIN_CREATE,
         Action.CHECKIN_READ,
         Action.ALERT_READ,
+        Action.PLAN_READ,
     }
 )
 
@@ -69,8 +73,9 @@ class Subject:
 
 
 def can(actor: Actor, action: Action, subject: Subject) -> bool:
-    if action is Action.ALERT_UPDATE:
-        # Each step of an alert's lifecycle is taken by a named clinician, never the operator.
+    if action in (Action.ALERT_UPDATE, Action.PLAN_APPROVE):
+        # Approving a plan and each step of an alert's lifecycle are taken by a named
+        # clinician who cares for the person, never the operator.
         return (
             actor.role is Role.CLINICIAN
             and subject.clinic_id == actor.clinic_id
@@ -97,8 +102,11 @@ def can(actor: Actor, action: Action, subject: Subject) -> bool:
             | Action.CHECKIN_CREATE
             | Action.PROFILE_UPDATE
             | Action.ALERT_READ
+            | Action.PLAN_READ
         ):
             if actor.role is Role.PERSON:
                 return is_self
+            return actor.role is Role.CLINICIAN and same_clinic and subject.cares_for
+        case Action.PLAN_DRAFT:
             return actor.role is Role.CLINICIAN and same_clinic and subject.cares_for
     return False

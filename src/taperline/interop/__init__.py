@@ -1,0 +1,1 @@
+"""Exchange with other software: standard file formats built from domain objects."""
