@@ -39,7 +39,6 @@ from taperline.domain.units import Amount, Dimension, Unit
 
 MINUTES_PER_DAY = 24 * 60
 DEFAULT_MELATONIN_TOLERANCE_MINUTES = 60  # a software choice, not a clinical threshold
-NOON = dt.time(12, 0)  # a bedtime before noon is after midnight, that same night
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,17 +131,16 @@ def kratom(
     counts = dict.fromkeys(KratomStatus, 0)
     for row in rows:
         counts[row.status] += 1
-    current = longest = run = 0
+    longest = run = 0
     for row in rows:
         run = run + 1 if row.status is KratomStatus.ON_TARGET else 0
         longest = max(longest, run)
-    current = run
     return KratomAdherence(
         start=start,
         end=end,
         smallest_step=step,
         days=tuple(rows),
-        current_streak=current,
+        current_streak=run,  # the run still open at `end`
         longest_streak=longest,
         counts=counts,
     )
@@ -268,8 +266,10 @@ def melatonin(
     `taken` is None only when there is no check-in and no melatonin logged: a logged dose is
     taken even without a check-in, but the absence of one means nothing without it.
 
-    Minutes before bedtime run from the day's last timed dose to that evening's bedtime; a
-    bedtime before noon is after midnight (dose 22:30, bedtime 00:15: 105 minutes).
+    Minutes before bedtime run from the day's last timed dose to that evening's bedtime,
+    which is placed on the day itself or after midnight, whichever is nearer the dose (dose
+    22:30, bedtime 00:15: 105 minutes; dose 23:00, bedtime 22:30: -30 minutes; a day sleeper's
+    dose 08:30, bedtime 09:00: 30 minutes).
     """
     if tolerance_minutes < 0:
         raise InvalidInput("tolerance_minutes", "must be zero or more")
@@ -319,11 +319,13 @@ def _melatonin_day(
     if timed and bedtime is not None:
         last = timed[-1]
         assert last.taken_time is not None
-        night = date + dt.timedelta(days=1) if bedtime < NOON else date
-        gap = dt.datetime.combine(night, bedtime) - dt.datetime.combine(
-            last.taken_on, last.taken_time
-        )
-        before_bed = int(gap.total_seconds() // 60)
+        taken_at = dt.datetime.combine(last.taken_on, last.taken_time)
+        # That evening's bedtime falls on the day itself or after midnight: take the nearer.
+        gaps = [
+            dt.datetime.combine(date + dt.timedelta(days=days), bedtime) - taken_at
+            for days in (0, 1)
+        ]
+        before_bed = int(min(gaps, key=abs).total_seconds() // 60)
     return MelatoninDay(
         date=date,
         taken=taken,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from taperline.domain.errors import InvalidInput
 from taperline.domain.plans import WEEKDAYS, Activities, Monitoring, PlanContent
 from taperline.domain.regimen import make_regimen_item
 from taperline.domain.taper import DoseTime, Method, Pause, TaperParams
@@ -124,7 +125,7 @@ def to_content(plan: PlanInput) -> PlanContent:
             long_term_use=t.long_term_use,
             pauses=tuple(Pause(p.start, p.days) for p in t.pauses),
         )
-    return PlanContent(
+    content = PlanContent(
         items=items,
         kratom_form=plan.taper.form if plan.taper else None,
         taper=taper,
@@ -143,3 +144,8 @@ def to_content(plan: PlanInput) -> PlanContent:
         ),
         goals=tuple(plan.goals),
     )
+    try:
+        content.schedule()  # every schedule problem surfaces here, before anything is stored
+    except InvalidInput as error:
+        raise InvalidInput(f"taper.{error.field}", error.problem) from None
+    return content
