@@ -839,7 +839,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(taper_app, name="taper")
 
 
-def _print_review(review: Any, *, audience: str = "clinician") -> None:
+def _print_review(review: Any, *, audience: str = "clinician", draft: bool = True) -> None:
     from taperline.services.plans import PlanReview
 
     assert isinstance(review, PlanReview)
@@ -892,7 +892,7 @@ def _print_review(review: Any, *, audience: str = "clinician") -> None:
     ]
     unique = {f.rule_id: f.to_dict() for f in findings}
     print_findings(list(unique.values()), audience=audience)
-    if audience == "clinician" and review.needs_acknowledging:
+    if audience == "clinician" and draft and review.needs_acknowledging:
         out.print(
             "[bold]To approve, acknowledge:[/] "
             + " ".join(f"--acknowledge {rule}" for rule in review.needs_acknowledging)
@@ -984,7 +984,13 @@ def plan_show(
     out.print(f"[bold]{person}: plan version {view.number}[/] ({view.status}{by})")
     if view.note:
         out.print(f"[dim]{view.note}[/]")
-    _print_review(view.review, audience="person" if actor.role is Role.PERSON else "clinician")
+    _print_review(
+        view.review,
+        audience="person" if actor.role is Role.PERSON else "clinician",
+        draft=view.status == "draft",
+    )
+    if view.acknowledged:
+        out.print(f"[dim]Approved with acknowledged warnings: {', '.join(view.acknowledged)}[/]")
     for suggestion in suggestions:
         out.print(f"[yellow]Suggestion:[/] {suggestion.replace('PERSON', person)}")
 
@@ -1055,3 +1061,186 @@ def plan_replan(
         view = plans.replan(session, STATE.clock, actor, person, days=days)
     out.print(f"Saved draft version {view.number}. {view.note}")
     _print_review(view.review)
+
+
+# -- adherence, today, calendar -----------------------------------------------------------
+
+export_app = typer.Typer(help="Exports.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@app.command("adherence")
+@handles_errors
+def adherence_command(
+    person: Annotated[str, typer.Argument(help="The person's handle.")],
+    days: Annotated[int, typer.Option(help="How many days back, today included.")] = 14,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Kratom against the plan day by day, melatonin timing, magnesium spacing, activities."""
+    from taperline.services import adherence
+
+    with STATE.work() as (session, actor):
+        report = adherence.report(session, STATE.clock, actor, person, days=days)
+    kratom = report.kratom
+    if as_json:
+        _print_json(
+            {
+                "person": report.person,
+                "start": report.start,
+                "end": report.end,
+                "current_streak": kratom.current_streak,
+                "longest_streak": kratom.longest_streak,
+                "counts": {str(k): v for k, v in kratom.counts.items()},
+                "days": [
+                    {
+                        "date": d.date,
+                        "target": str(d.target) if d.target else None,
+                        "logged": str(d.logged) if d.logged is not None else None,
+                        "difference": str(d.difference) if d.difference else None,
+                        "status": str(d.status),
+                        "note": d.note,
+                    }
+                    for d in kratom.days
+                ],
+                "melatonin": [
+                    {
+                        "date": m.date,
+                        "taken": m.taken,
+                        "status": str(m.status),
+                        "minutes_before_bedtime": m.minutes_before_bedtime,
+                    }
+                    for m in report.melatonin
+                ],
+                "magnesium_spacing": [
+                    {
+                        "date": c.date,
+                        "other": c.other,
+                        "ok": c.ok,
+                        "minutes_apart": c.minutes_apart,
+                        "advice": c.spacing,
+                    }
+                    for c in report.magnesium
+                ],
+                "activities": [
+                    {
+                        "week_start": w.week_start,
+                        "days_unknown": w.days_unknown,
+                        "exercise_minutes": [w.exercise_minutes.done, w.exercise_minutes.target],
+                        "meditation_minutes": [
+                            w.meditation_minutes.done,
+                            w.meditation_minutes.target,
+                        ],
+                        "counseling_sessions": [
+                            w.counseling_sessions.done,
+                            w.counseling_sessions.target,
+                        ],
+                        "support_meetings": [w.support_meetings.done, w.support_meetings.target],
+                    }
+                    for w in report.activities
+                ],
+            }
+        )
+        return
+    table = Table(
+        "date",
+        "target",
+        "logged",
+        "difference",
+        "status",
+        title=f"{person}: kratom against the plan",
+    )
+    style = {"on_target": "green", "above": "red", "below": "yellow"}
+    for d in kratom.days:
+        status = str(d.status)
+        table.add_row(
+            d.date.isoformat(),
+            str(d.target) if d.target else "—",
+            str(d.logged) if d.logged is not None else "unknown",
+            str(d.difference) if d.difference else "—",
+            f"[{style.get(status, 'dim')}]{status.replace('_', ' ')}[/]",
+        )
+    out.print(table)
+    out.print(
+        f"On target {kratom.counts.get(adherence_status('on_target'), 0)} "
+        f"of {len(kratom.days)} days; "
+        f"current streak {kratom.current_streak}, longest {kratom.longest_streak}. "
+        "Days without a check-in are unknown, not zero."
+    )
+    if report.melatonin:
+        taken = [m for m in report.melatonin if m.taken]
+        planned = [m for m in taken if str(m.status) == "as_planned"]
+        out.print(
+            f"Melatonin: taken on {len(taken)} of {len(report.melatonin)} days, "
+            f"{len(planned)} at the planned time."
+        )
+    for check in report.magnesium:
+        if not check.ok:
+            out.print(
+                f"[yellow]Spacing[/] {check.date}: magnesium "
+                f"{check.magnesium_time.strftime('%H:%M')} "
+                f"and {check.other} {check.other_time.strftime('%H:%M')}: {check.spacing}."
+            )
+    for week in report.activities:
+        parts = [
+            f"{label} {tally.done}/{tally.target}"
+            for label, tally in (
+                ("exercise min", week.exercise_minutes),
+                ("meditation min", week.meditation_minutes),
+                ("counseling", week.counseling_sessions),
+                ("support meetings", week.support_meetings),
+            )
+            if tally.target
+        ]
+        if parts:
+            unknown = f" ({week.days_unknown} days unknown)" if week.days_unknown else ""
+            out.print(f"Week of {week.week_start}: " + ", ".join(parts) + unknown)
+
+
+def adherence_status(name: str) -> Any:
+    from taperline.domain.adherence import KratomStatus
+
+    return KratomStatus(name)
+
+
+@app.command("today")
+@handles_errors
+def today_command(
+    person: Annotated[str, typer.Argument(help="The person's handle.")],
+    date: Annotated[str | None, typer.Option(help="Another day (YYYY-MM-DD).")] = None,
+) -> None:
+    """What is due today: doses, check-ins, visits and activities from the approved plan."""
+    from taperline.services import calendar
+
+    with STATE.work() as (session, actor):
+        day, items = calendar.due_today(
+            session, STATE.clock, actor, person, _parse_date(date, "--date") if date else None
+        )
+    out.print(f"[bold]{person}: due on {day.strftime('%A %d %B %Y')}[/]")
+    for item in items:
+        when = item.at.strftime("%H:%M") if item.at else "any time"
+        detail = f" [dim]({item.detail})[/]" if item.detail else ""
+        out.print(f"  {when:>8}  {item.title}{detail}")
+
+
+@export_app.command("ics")
+@handles_errors
+def export_ics_command(
+    person: Annotated[str, typer.Argument(help="The person's handle.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Where to write the .ics file ('-' for stdout).")
+    ],
+    horizon_days: Annotated[int, typer.Option(help="How far ahead recurring events run.")] = 365,
+) -> None:
+    """Write the person's calendar: taper steps, dose times, check-ins and visits."""
+    from taperline.services import calendar
+
+    with STATE.work() as (session, actor):
+        data = calendar.export_ics(session, STATE.clock, actor, person, horizon_days=horizon_days)
+    if str(out_file) == "-":
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        out_file.write_bytes(data)
+    except OSError as error:
+        raise InvalidInput("--out", f"cannot write {out_file}: {error.strerror}") from None
+    out.print(f"Wrote {out_file} ({data.count(b'BEGIN:VEVENT')} events).")

@@ -15,6 +15,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -23,10 +24,13 @@ from sqlalchemy.orm import Session
 from taperline.clock import Clock
 from taperline.db.models import Clinic, User
 from taperline.domain.access import Actor
+from taperline.domain.calendar import kratom_doses_on
+from taperline.domain.plans import PlanContent
 from taperline.domain.types import Role
 from taperline.domain.units import Amount
 from taperline.schemas.checkins import CheckinCreate
-from taperline.services import checkins, people, safety
+from taperline.schemas.plans import PlanInput
+from taperline.services import checkins, people, plans, safety
 from taperline.services.people import local_today
 
 CLINIC_NAME = "Riverside Recovery Clinic (demo)"
@@ -50,7 +54,6 @@ class Persona:
     clinician: str
     timezone: str
     story: str
-    kratom: Callable[[int], float | None]  # day index 0..59 -> grams (or capsules) that day
     kratom_form: str = "leaf_powder"
     withdrawal: Callable[[int], float] = field(default=lambda _day: 8.0)  # expected SOWS total
     craving: Callable[[int], float] = field(default=lambda _day: 3.0)
@@ -79,7 +82,6 @@ PERSONAS: tuple[Persona, ...] = (
         clinician="cleo",
         timezone="America/New_York",
         story="tapering steadily from leaf powder, withdrawal low and sleep improving",
-        kratom=lambda d: round(12 - 6 * d / 59, 1),
         withdrawal=_linear(10, 5),
         craving=_linear(4, 2),
         sleep_efficiency=_linear(0.78, 0.88),
@@ -90,7 +92,6 @@ PERSONAS: tuple[Persona, ...] = (
         clinician="cleo",
         timezone="America/Chicago",
         story="withdrawal and craving spiked after a fast step in week 6",
-        kratom=lambda d: 15.0 if d < 35 else 9.0,
         withdrawal=lambda d: 9 + (18 if 36 <= d <= 47 else 18 * 0.75 ** (d - 47) if d > 47 else 0),
         craving=lambda d: 3 + (5 if 36 <= d <= 47 else 0),
         sleep_efficiency=lambda d: 0.82 if d < 36 else 0.72,
@@ -101,7 +102,6 @@ PERSONAS: tuple[Persona, ...] = (
         clinician="cleo",
         timezone="America/Denver",
         story="sleeping badly: long time to fall asleep, efficiency often under 70%",
-        kratom=lambda d: round(8 - 2 * d / 59, 1),
         sleep_efficiency=_flat(0.66),
         craving=_flat(4.0),
     ),
@@ -111,7 +111,6 @@ PERSONAS: tuple[Persona, ...] = (
         clinician="sam",
         timezone="America/Los_Angeles",
         story="misses check-ins, with a six-day silence last week",
-        kratom=_flat(10.0),
         checkin_rate=0.6,
         gap=(DAYS - 9, DAYS - 4),
     ),
@@ -121,7 +120,6 @@ PERSONAS: tuple[Persona, ...] = (
         clinician="sam",
         timezone="America/New_York",
         story="moved from kratom to buprenorphine-naloxone in week 2",
-        kratom=lambda d: 20.0 if d < 10 else None,
         withdrawal=lambda d: 14 if 8 <= d <= 14 else 5,
         craving=_linear(5, 2),
         medications=(
@@ -140,7 +138,6 @@ PERSONAS: tuple[Persona, ...] = (
         clinician="sam",
         timezone="America/Chicago",
         story="takes melatonin on some nights",
-        kratom=lambda d: round(6 - 2 * d / 59, 1),
         melatonin_nights=0.5,
         sleep_efficiency=_flat(0.8),
     ),
@@ -150,7 +147,6 @@ PERSONAS: tuple[Persona, ...] = (
         clinician="cleo",
         timezone="America/New_York",
         story="uses kratom capsules, with magnesium glycinate at night and levothyroxine",
-        kratom=lambda d: float(12 - (d // 15) * 2),
         kratom_form="capsules",
         magnesium_mg=200,
         medications=(
@@ -169,7 +165,6 @@ PERSONAS: tuple[Persona, ...] = (
         clinician="sam",
         timezone="America/New_York",
         story="has kidney disease; answered PHQ-9 item 9 above zero this week",
-        kratom=lambda d: round(9 - 3 * d / 59, 1),
         withdrawal=_flat(11.0),
         craving=_flat(5.0),
         magnesium_mg=250,
@@ -177,6 +172,152 @@ PERSONAS: tuple[Persona, ...] = (
         phq9_item9_week=DAYS // 7 - 1,
     ),
 )
+
+
+def _taper(
+    start: dt.date,
+    current: str,
+    target: str,
+    step: str,
+    days: int,
+    *,
+    unit: str = "g",
+    smallest: str = "0.25",
+    form: str = "leaf_powder",
+    times: tuple[str, ...] = ("08:00", "14:00", "20:00"),
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "start": start.isoformat(),
+        "current": {"amount": current, "unit": unit},
+        "target": {"amount": target, "unit": unit},
+        "method": "fixed",
+        "step": step,
+        "step_days": days,
+        "smallest_step": {"amount": smallest, "unit": unit},
+        "doses": [{"time": t} for t in times],
+        "long_term_use": False,
+    }
+
+
+def _item(
+    category: str, amount: str, unit: str, times: tuple[str, ...], **extra: str
+) -> dict[str, Any]:
+    return {"category": category, "amount": amount, "unit": unit, "times": list(times), **extra}
+
+
+def _plan(start: dt.date, **parts: Any) -> dict[str, Any]:
+    visits = [
+        (start + dt.timedelta(days=d)).isoformat() + "T10:00" for d in range(13, DAYS + 28, 14)
+    ]
+    return {
+        "activities": {
+            "exercise_minutes_per_week": 150,
+            "meditation_minutes_per_day": 10,
+            "counseling_sessions_per_week": 1,
+            "support_meetings_per_week": 2,
+            "wake_time": "07:00",
+            "sleep_goals": ["Same wake time every day", "No screens in bed"],
+        },
+        "monitoring": {
+            "daily_checkin_time": "09:00",
+            "weekly_questionnaires_day": "monday",
+            "visits": visits,
+        },
+        "goals": ["Taper off kratom safely", "Sleep through the night"],
+        **parts,
+    }
+
+
+# Plan versions per person: (day the version is approved, the plan given the demo's first day).
+PlanBuilder = Callable[[dt.date], dict[str, Any]]
+PLANS: dict[str, tuple[tuple[int, PlanBuilder], ...]] = {
+    "alex": ((0, lambda s: _plan(s, taper=_taper(s, "12", "6", "0.75", 7))),),
+    "blair": (
+        (
+            0,
+            lambda s: _plan(
+                s,
+                regimen=[
+                    _item("kratom", "5", "g", ("08:00", "14:00", "20:00"), form="leaf_powder")
+                ],
+            ),
+        ),
+        (35, lambda s: _plan(s, taper=_taper(s + dt.timedelta(days=35), "15", "9", "6", 7))),
+    ),
+    "casey": ((0, lambda s: _plan(s, taper=_taper(s, "8", "6", "0.25", 7))),),
+    "devon": (
+        (
+            0,
+            lambda s: _plan(
+                s, regimen=[_item("kratom", "5", "g", ("08:00", "20:00"), form="leaf_powder")]
+            ),
+        ),
+    ),
+    "emery": (
+        (
+            0,
+            lambda s: _plan(
+                s,
+                regimen=[
+                    _item(
+                        "kratom", "5", "g", ("07:00", "12:00", "17:00", "22:00"), form="leaf_powder"
+                    )
+                ],
+            ),
+        ),
+        (
+            10,
+            lambda s: _plan(
+                s,
+                regimen=[
+                    _item(
+                        "moud",
+                        "8",
+                        "mg",
+                        ("08:00",),
+                        form="film",
+                        product="Suboxone 8 mg/2 mg film",
+                    )
+                ],
+            ),
+        ),
+    ),
+    "frankie": (
+        (
+            0,
+            lambda s: _plan(
+                s,
+                taper=_taper(s, "6", "4", "0.25", 7),
+                regimen=[_item("melatonin", "3", "mg", ("21:30",))],
+            ),
+        ),
+    ),
+    "gray": (
+        (
+            0,
+            lambda s: _plan(
+                s,
+                taper=_taper(
+                    s,
+                    "12",
+                    "8",
+                    "2",
+                    15,
+                    unit="capsule",
+                    smallest="1",
+                    form="capsules",
+                    times=("08:00", "20:00"),
+                ),
+                regimen=[
+                    _item("magnesium", "200", "mg", ("22:00",), form="glycinate"),
+                    _item("other_medication", "75", "mcg", ("07:00",), product="Levothyroxine"),
+                ],
+            ),
+        ),
+    ),
+    "harper": ((0, lambda s: _plan(s, taper=_taper(s, "9", "6", "0.5", 10))),),
+}
 
 CLINICIANS = (("cleo", "Dr. Cleo Park"), ("sam", "Sam Rivera, NP"))
 ADMIN = ("ada", "Ada Brooks")
@@ -286,14 +427,18 @@ def _seed_person(
     today = local_today(person, clock)
     start = today - dt.timedelta(days=DAYS - 1)
     count = 0
+    versions = dict(PLANS[persona.handle])
+    content: PlanContent | None = None
     for day in range(DAYS):
         date = start + dt.timedelta(days=day)
+        if day in versions:
+            content = _approve(session, clock, clinician, persona, versions[day](start))
         in_gap = persona.gap is not None and persona.gap[0] <= day <= persona.gap[1]
         if day % 14 == 13:
             count += _visit(session, clock, clinician, persona, date, day, rng)
         if in_gap or rng.random() > persona.checkin_rate:
             continue
-        submission = _daily(persona, date, day, rng)
+        submission = _daily(persona, date, day, rng, content)
         checkins.submit_checkin(
             session, clock, _as(person), submission, person_handle=persona.handle
         )
@@ -301,26 +446,53 @@ def _seed_person(
     return count
 
 
-def _daily(persona: Persona, date: dt.date, day: int, rng: random.Random) -> CheckinCreate:
+def _approve(
+    session: Session, clock: Clock, clinician: User, persona: Persona, data: dict[str, Any]
+) -> PlanContent:
+    """The clinician drafts the version, reviews its findings and approves it."""
+    actor = _as(clinician)
+    view = plans.draft(session, clock, actor, persona.handle, PlanInput.model_validate(data))
+    plans.approve(
+        session, clock, actor, persona.handle, view.number, view.review.needs_acknowledging
+    )
+    return view.review.content
+
+
+# How each person's logged kratom departs from the plan: (chance on a day, extra amount).
+DEVIATIONS = {"casey": (0.25, "0.5"), "harper": (0.1, "0.5"), "devon": (0.15, "1")}
+
+
+def _planned_kratom(content: PlanContent | None, date: dt.date) -> list[tuple[dt.time, Amount]]:
+    if content is None:
+        return []
+    schedule = content.schedule()
+    if schedule is not None:
+        return [(t, a) for t, a in kratom_doses_on(schedule, date) if a.value > 0]
+    return [
+        (time, item.amount_per_dose)
+        for item in content.items
+        if item.category.value == "kratom"
+        for time in item.times
+    ]
+
+
+def _daily(
+    persona: Persona, date: dt.date, day: int, rng: random.Random, content: PlanContent | None
+) -> CheckinCreate:
     doses: list[dict[str, Any]] = []
-    kratom = persona.kratom(day)
-    if kratom:
-        unit = "capsule" if persona.kratom_form == "capsules" else "g"
-        parts = 3 if kratom >= 9 else 2
-        each = kratom / parts
-        for index, time in enumerate(("08:00", "13:30", "19:00")[:parts]):
-            amount = round(each) if unit == "capsule" else round(each * 4) / 4
-            if unit == "capsule" and index == parts - 1:
-                amount = int(kratom) - round(each) * (parts - 1)
-            doses.append(
-                {
-                    "category": "kratom",
-                    "form": persona.kratom_form,
-                    "amount": amount,
-                    "unit": unit,
-                    "time": time,
-                }
-            )
+    planned = _planned_kratom(content, date)
+    chance, extra = DEVIATIONS.get(persona.handle, (0.0, "0"))
+    for index, (time, amount) in enumerate(planned):
+        value = amount.value + (Decimal(extra) if index == 0 and rng.random() < chance else 0)
+        doses.append(
+            {
+                "category": "kratom",
+                "form": persona.kratom_form,
+                "amount": str(value),
+                "unit": amount.unit.value,
+                "time": time.strftime("%H:%M"),
+            }
+        )
     if persona.handle == "emery" and day >= 10:
         doses.append(
             {
@@ -360,11 +532,21 @@ def _daily(persona: Persona, date: dt.date, day: int, rng: random.Random) -> Che
         phq9[8] = 1 if persona.phq9_item9_week == week else 0
         responses["phq9"] = phq9
         responses["gad7"] = _spread(max(0.0, rng.gauss(6, 2)), 7, 3, rng)
+    activities: dict[str, Any] = {}
+    if rng.random() < 0.6:
+        activities["exercise_minutes"] = rng.choice((20, 30, 30, 45, 60))
+    if rng.random() < 0.5:
+        activities["meditation_minutes"] = rng.choice((5, 10, 10, 15))
+    if date.weekday() == 2 and rng.random() < 0.85:
+        activities["counseling"] = True
+    if date.weekday() in (1, 5) and rng.random() < 0.7:
+        activities["support_meeting"] = True
     return CheckinCreate.model_validate(
         {
             "date": date.isoformat(),
             "kind": "daily",
             "idempotency_key": f"demo-{persona.handle}-{date.isoformat()}",
+            "activities": activities,
             "doses": doses,
             "responses": responses,
         }

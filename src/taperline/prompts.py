@@ -146,6 +146,18 @@ def ask_checkin(today: dt.date) -> dict[str, Any]:
             assert isinstance(scale, ItemScale)
             data["responses"][instrument_id] = _scale_answers(scale)
 
+    activities: dict[str, Any] = {}
+    if yes("\nDid you exercise?"):
+        activities["exercise_minutes"] = ask("  For how many minutes?", _minutes)
+    if yes("Did you meditate?"):
+        activities["meditation_minutes"] = ask("  For how many minutes?", _minutes)
+    if yes("Did you have a counseling session?"):
+        activities["counseling"] = True
+    if yes("Did you go to a support meeting?"):
+        activities["support_meeting"] = True
+    if activities:
+        data["activities"] = activities
+
     typer.echo(
         "\nA few safety questions. Answer yes if any of these happened since your last check-in."
     )
@@ -183,6 +195,12 @@ _SLEEP_QUESTIONS = (
     ("out_of_bed", "What time did you get out of bed for the day?", _clock),
     ("quality", "How would you rate the quality of your sleep? (1 very poor … 5 very good)", None),
 )
+
+
+def _minutes(text: str) -> int:
+    if not text.strip().isdigit() or not 0 <= int(text) <= 1440:
+        raise InvalidInput("minutes", "answer with a number of minutes from 0 to 1440")
+    return int(text)
 
 
 def _whole(text: str) -> int:

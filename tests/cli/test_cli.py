@@ -248,6 +248,12 @@ def test_interactive_checkin_asks_again_after_a_wrong_answer(run) -> None:  # ty
         "06:50",
         "3",  # diary, bad time re-asked
         "n",  # PHQ-9 / GAD-7
+        "y",
+        "x",
+        "30",
+        "n",
+        "n",
+        "y",  # exercised (a bad number, then 30); went to a meeting
         *(["n"] * 8),  # the eight red-flag questions
         "n",  # non-prescribed opioids
         "",  # note

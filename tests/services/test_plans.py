@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -115,7 +116,7 @@ def test_versions_are_kept_superseded_and_compared(session: Session, clock: Fixe
     plans.draft(session, clock, cleo, "pat", plan())
     plans.approve(session, clock, cleo, "pat", 1, [])
     changed = plan(step_days=21)
-    changed.regimen[0].amount = 5  # type: ignore[assignment]
+    changed.regimen[0].amount = Decimal(5)
     plans.draft(session, clock, cleo, "pat", changed, "Slower steps; more melatonin")
     plans.approve(session, clock, cleo, "pat", 2, ["dose.melatonin_nightly_caution"][:0])
     rows = plans.versions(session, clock, cleo, "pat")
@@ -220,3 +221,33 @@ def test_rising_withdrawal_suggests_a_hold_and_changes_nothing(
         and "increase" not in suggestion
     )
     assert [s for _, s, _ in plans.versions(session, clock, cleo, "pat")] == ["approved"]
+
+
+def test_a_checkin_above_the_approved_plan_is_flagged(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    cleo = actor_for(people.cleo)
+    plans.draft(session, clock, cleo, "pat", plan(start=clock.today().isoformat()))
+    plans.approve(session, clock, cleo, "pat", 1, [])
+    # Step 1 of the approved plan is 5.75 g a day; 6.5 g is above it, 5.75 g is not.
+    above = submit(
+        session,
+        clock,
+        actor_for(people.pat),
+        "pat",
+        checkin_data(
+            clock.today(),
+            doses=[{"category": "kratom", "form": "leaf_powder", "amount": "6.5", "unit": "g"}],
+        ),
+    )
+    assert "dose.above_plan" in {f["rule"] for f in above.findings}
+    on_plan = submit(
+        session,
+        clock,
+        actor_for(people.pat),
+        "pat",
+        checkin_data(
+            clock.today() - dt.timedelta(days=1),
+            doses=[{"category": "kratom", "form": "leaf_powder", "amount": "6", "unit": "g"}],
+        ),
+    )
+    assert "dose.above_plan" not in {f["rule"] for f in on_plan.findings}  # before the taper: 6 g

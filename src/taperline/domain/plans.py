@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from taperline.domain.errors import InvalidInput
 from taperline.domain.regimen import RegimenItem
-from taperline.domain.taper import TaperParams, TaperSchedule, build_schedule
+from taperline.domain.taper import TaperParams, TaperSchedule, build_schedule, split
 from taperline.domain.types import Category
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -56,6 +56,28 @@ class PlanContent:
 
     def schedule(self) -> TaperSchedule | None:
         return build_schedule(self.taper) if self.taper is not None else None
+
+    def regimen_on(self, date: dt.date) -> tuple[RegimenItem, ...]:
+        """Everything planned for `date`, the taper's kratom doses included."""
+        schedule = self.schedule()
+        if schedule is None or self.taper is None:
+            return self.items
+        step = schedule.step_on(date)
+        doses = (
+            step.doses
+            if step is not None
+            else split(
+                self.taper.current,
+                self.taper.doses,
+                self.taper.smallest_step.to(self.taper.current.unit).value,
+            )
+        )
+        kratom = tuple(
+            RegimenItem(Category.KRATOM, self.kratom_form, "", amount, (time,))
+            for time, amount in doses
+            if amount.value > 0
+        )
+        return self.items + kratom
 
 
 @dataclass(frozen=True, slots=True)

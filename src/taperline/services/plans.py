@@ -24,7 +24,7 @@ from taperline.domain.units import Amount, Unit
 from taperline.knowledge import load
 from taperline.schemas import parse
 from taperline.schemas.plans import PauseIn, PlanInput, to_content
-from taperline.services import audit
+from taperline.services import audit, safety
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
 from taperline.services.safety import day_doses, profile_of
@@ -208,12 +208,7 @@ def _version(session: Session, person: User, number: int) -> PlanVersion:
 
 def approved_content(session: Session, person_id: int) -> PlanContent | None:
     """The approved plan, for other services (adherence, calendar, safety)."""
-    version = session.scalar(
-        select(PlanVersion).where(
-            PlanVersion.person_id == person_id, PlanVersion.status == APPROVED
-        )
-    )
-    return to_content(parse(PlanInput, version.content)) if version else None
+    return safety.approved_content(session, person_id)
 
 
 def show(

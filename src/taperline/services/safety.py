@@ -20,6 +20,7 @@ from taperline.db.models import (
     InstrumentResponse,
     Medication,
     PersonCondition,
+    PlanVersion,
     User,
 )
 from taperline.db.models import Finding as StoredFinding
@@ -27,6 +28,7 @@ from taperline.domain.access import Action, Actor
 from taperline.domain.checkins import DoseInput, PreparedCheckin, prepare_checkin
 from taperline.domain.doses import DoseEntry, from_thousandths
 from taperline.domain.errors import InvalidInput, NotFound
+from taperline.domain.plans import PlanContent
 from taperline.domain.regimen import make_regimen_item
 from taperline.domain.safety import engine
 from taperline.domain.safety.context import (
@@ -43,6 +45,8 @@ from taperline.domain.safety.knowledge import Knowledge, Severity
 from taperline.domain.types import Category, CheckinKind, Condition, Role, parse_enum
 from taperline.domain.units import Amount, Dimension, Unit
 from taperline.knowledge import load
+from taperline.schemas import parse
+from taperline.schemas.plans import PlanInput, to_content
 from taperline.schemas.safety import CheckinEventInput, PlanChangeInput, SafetyCheckInput
 from taperline.services import audit
 from taperline.services.authz import require
@@ -69,6 +73,16 @@ def profile_of(session: Session, person_id: int) -> Profile:
         conditions=frozenset(Condition(c) for c in conditions),
         medications=tuple(MedicationFact(m.name, m.prescribed) for m in medications),
     )
+
+
+def approved_content(session: Session, person_id: int) -> PlanContent | None:
+    """The person's approved plan, or None."""
+    version = session.scalar(
+        select(PlanVersion).where(
+            PlanVersion.person_id == person_id, PlanVersion.status == "approved"
+        )
+    )
+    return to_content(parse(PlanInput, version.content)) if version else None
 
 
 def history_of(
@@ -176,9 +190,11 @@ def evaluate_checkin(
 ) -> list[Finding]:
     """Evaluate a just-flushed check-in; store its findings and raise alerts, same transaction."""
     knowledge = knowledge or load()
+    content = approved_content(session, person.id)
     context = SafetyContext(
         today=today,
         profile=profile_of(session, person.id),
+        plan=Plan(items=content.regimen_on(prepared.checkin_date)) if content else None,
         event=CheckinEvent(
             date=prepared.checkin_date,
             doses=day_doses(session, person.id, prepared.checkin_date),
