@@ -392,47 +392,51 @@ def _alert_for_update(session: Session, actor: Actor, alert_id: int) -> Alert:
 
 
 def acknowledge(session: Session, clock: Clock, actor: Actor, alert_id: int, note: str) -> Alert:
-    alert = _alert_for_update(session, actor, alert_id)
-    if not note.strip():
-        raise InvalidInput("note", "say what you have done or will do")
-    if alert.status != AlertStatus.OPEN:
-        raise InvalidInput("alert", f"alert {alert_id} is already {alert.status}")
-    alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_by_id = actor.user_id
-    alert.acknowledged_at = clock.now()
-    alert.acknowledged_note = note.strip()
-    audit.record(
-        session,
-        clock,
-        actor,
-        "alert.acknowledge",
-        person_id=alert.person_id,
-        resource_type="alert",
-        resource_id=alert.id,
-        detail={"note": alert.acknowledged_note},
-    )
-    return alert
+    return _step(session, clock, actor, alert_id, note, AlertStatus.ACKNOWLEDGED)
 
 
 def resolve(session: Session, clock: Clock, actor: Actor, alert_id: int, note: str) -> Alert:
+    return _step(session, clock, actor, alert_id, note, AlertStatus.RESOLVED)
+
+
+_STEPS = {  # to status: (statuses it may come from, what the note should say, audit action)
+    AlertStatus.ACKNOWLEDGED: (
+        (AlertStatus.OPEN,),
+        "say what you have done or will do",
+        "alert.acknowledge",
+    ),
+    AlertStatus.RESOLVED: (
+        (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
+        "say how this was resolved",
+        "alert.resolve",
+    ),
+}
+
+
+def _step(session: Session, clock: Clock, actor: Actor, alert_id: int, note: str, to: str) -> Alert:
+    """One step of the lifecycle open → acknowledged → resolved, by a named clinician."""
     alert = _alert_for_update(session, actor, alert_id)
+    allowed_from, note_hint, action = _STEPS[to]
     if not note.strip():
-        raise InvalidInput("note", "say how this was resolved")
-    if alert.status == AlertStatus.RESOLVED:
-        raise InvalidInput("alert", f"alert {alert_id} is already resolved")
-    alert.status = AlertStatus.RESOLVED
-    alert.resolved_by_id = actor.user_id
-    alert.resolved_at = clock.now()
-    alert.resolved_note = note.strip()
+        raise InvalidInput("note", note_hint)
+    if alert.status not in allowed_from:
+        raise InvalidInput("alert", f"alert {alert_id} is already {alert.status}")
+    alert.status = to
+    if to == AlertStatus.ACKNOWLEDGED:
+        alert.acknowledged_by_id, alert.acknowledged_at = actor.user_id, clock.now()
+        alert.acknowledged_note = note.strip()
+    else:
+        alert.resolved_by_id, alert.resolved_at = actor.user_id, clock.now()
+        alert.resolved_note = note.strip()
     audit.record(
         session,
         clock,
         actor,
-        "alert.resolve",
+        action,
         person_id=alert.person_id,
         resource_type="alert",
         resource_id=alert.id,
-        detail={"note": alert.resolved_note},
+        detail={"note": note.strip()},
     )
     return alert
 
