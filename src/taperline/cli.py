@@ -1244,3 +1244,34 @@ def export_ics_command(
     except OSError as error:
         raise InvalidInput("--out", f"cannot write {out_file}: {error.strerror}") from None
     out.print(f"Wrote {out_file} ({data.count(b'BEGIN:VEVENT')} events).")
+
+
+@app.command()
+@handles_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="Load the demo clinic on first start and print its logins."),
+    ] = False,
+) -> None:
+    """Run the web application (people in recovery, clinicians, the JSON API)."""
+    import uvicorn
+
+    from taperline import demo as demo_data
+    from taperline.web.app import create_app
+
+    migrate.upgrade(STATE.engine)
+    if demo:
+        with STATE.work() as (session, actor):
+            demo_data.seed(session, STATE.clock, actor)
+            logins = demo_data.set_passwords(session, STATE.clock, STATE.settings, actor)
+        password = demo_data.DEMO_PASSWORD
+        out.print(f"Demo clinic ready. Every demo login uses the password [bold]{password}[/]:")
+        for handle, role in logins:
+            out.print(f"  {role:<10} {handle}")
+    out.print(f"Taperline is at http://{host}:{port}/  (I need help now: /help · API: /api/docs)")
+    uvicorn.run(
+        create_app(STATE.settings, clock=STATE.clock), host=host, port=port, log_level="warning"
+    )

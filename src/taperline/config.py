@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +15,9 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     DEMO = "demo"
     PRODUCTION = "production"
+
+
+DEVELOPMENT_SECRET = "taperline-development-secret-do-not-use-in-production"  # noqa: S105
 
 
 def default_data_dir() -> Path:
@@ -45,6 +48,50 @@ class Settings(BaseSettings):
         default="UTC",
         description="IANA time zone for new people when none is named (e.g. America/New_York).",
     )
+
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_SECRET),
+        description="Signs sessions and CSRF tokens. Required outside development and demo.",
+    )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="Read the secret key from this file instead (e.g. a mounted secret).",
+    )
+    password_time_cost: int = Field(default=3, ge=1, le=20, description="argon2id iterations.")
+    password_memory_kib: int = Field(
+        default=65536, ge=8, le=1048576, description="argon2id memory in KiB (tests lower it)."
+    )
+    session_hours: int = Field(default=12, ge=1, le=720, description="How long a login lasts.")
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark cookies Secure. Unset: Secure when the request came over HTTPS.",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed logins before the account is locked."
+    )
+    login_lock_minutes: int = Field(default=15, ge=1, le=1440, description="How long a lock lasts.")
+
+    @model_validator(mode="after")
+    def _secrets(self) -> Settings:
+        if self.secret_key_file is not None:
+            try:
+                value = self.secret_key_file.read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise ValueError(
+                    f"secret_key_file: cannot read {self.secret_key_file}: {error.strerror}"
+                ) from None
+            if not value:
+                raise ValueError(f"secret_key_file: {self.secret_key_file} is empty")
+            self.secret_key = SecretStr(value)
+        if self.environment is Environment.PRODUCTION:
+            secret = self.secret_key.get_secret_value()
+            if secret == DEVELOPMENT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "secret_key: set TAPERLINE_SECRET_KEY (or TAPERLINE_SECRET_KEY_FILE) to a "
+                    "random value of at least 32 characters; the development default is refused "
+                    "in production"
+                )
+        return self
 
     @field_validator("database_url")
     @classmethod

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
+from taperline.config import Settings
 from taperline.db.models import Clinic, User
 from taperline.domain.access import Actor
 from taperline.domain.calendar import kratom_doses_on
@@ -639,3 +640,26 @@ def _clamp(value: int, low: int, high: int) -> int:
 
 def _clamp_f(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
+
+
+DEMO_PASSWORD = "taperline-demo"  # noqa: S105 - printed by `taperline serve --demo`; demo data only
+
+
+def set_passwords(
+    session: Session, clock: Clock, settings: Settings, actor: Actor
+) -> list[tuple[str, str]]:
+    """Give every demo account the demo password; returns (handle, role) for the login list."""
+    from taperline.services import accounts
+
+    clinic = session.scalar(select(Clinic).where(Clinic.name == CLINIC_NAME))
+    if clinic is None:
+        return []
+    users = session.scalars(
+        select(User).where(User.clinic_id == clinic.id).order_by(User.role, User.handle)
+    )
+    logins = []
+    for user in users:
+        if user.password_hash is None:
+            accounts.set_password(session, clock, settings, user, DEMO_PASSWORD, actor)
+        logins.append((user.handle, user.role))
+    return logins

@@ -1,5 +1,6 @@
 """All tables, imported here so Alembic and the tests see the whole metadata."""
 
+from taperline.db.models.accounts import ApiToken, WebSession
 from taperline.db.models.audit import AuditEvent
 from taperline.db.models.checkins import Checkin, DoseLog, InstrumentResponse
 from taperline.db.models.people import CareRelationship, Clinic, Medication, PersonCondition, User
@@ -8,6 +9,7 @@ from taperline.db.models.safety import Alert, Finding
 
 __all__ = [
     "Alert",
+    "ApiToken",
     "AuditEvent",
     "CareRelationship",
     "Checkin",
@@ -19,4 +21,5 @@ __all__ = [
     "PersonCondition",
     "PlanVersion",
     "User",
+    "WebSession",
 ]

@@ -35,6 +35,12 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    invite_hash: Mapped[str | None] = mapped_column(String(64))
+    invite_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     clinic: Mapped[Clinic] = relationship(lazy="joined", innerjoin=True)
 

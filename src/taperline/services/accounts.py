@@ -1,0 +1,349 @@
+"""Accounts: passwords (argon2id), lockout, invites, sessions, API tokens, optional TOTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from taperline.clock import Clock
+from taperline.config import Settings
+from taperline.db.models import ApiToken, CareRelationship, User, WebSession
+from taperline.domain.access import Action, Actor
+from taperline.domain.errors import InvalidInput, NotFound
+from taperline.domain.types import Role
+from taperline.services import audit
+from taperline.services.authz import require
+from taperline.services.people import find_user
+
+MIN_PASSWORD = 10
+INVITE_DAYS = 7
+
+
+class LoginFailed(InvalidInput):
+    """Wrong handle or password, or a locked account; one message for all, on purpose."""
+
+    def __init__(self, problem: str = "the handle or password is not right") -> None:
+        super().__init__("login", problem)
+
+
+def hasher(settings: Settings) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=settings.password_time_cost,
+        memory_cost=settings.password_memory_kib,
+        parallelism=1,
+    )
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput("password", f"use at least {MIN_PASSWORD} characters")
+    if len(password) > 200:
+        raise InvalidInput("password", "use at most 200 characters")
+
+
+def set_password(
+    session: Session, clock: Clock, settings: Settings, user: User, password: str, actor: Actor
+) -> None:
+    check_password_rules(password)
+    user.password_hash = hasher(settings).hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(
+        session,
+        clock,
+        actor,
+        "account.password",
+        resource_type="user",
+        resource_id=user.id,
+        person_id=user.id if user.role == Role.PERSON else None,
+    )
+
+
+def authenticate(
+    session: Session, clock: Clock, settings: Settings, handle: str, password: str, source: str
+) -> User:
+    """The user for a correct handle and password; counts failures and locks the account."""
+    user = session.scalar(select(User).where(User.handle == handle.strip().lower()))
+    now = clock.now()
+    label = f"login:{handle.strip().lower()[:40]}"
+    if user is None or not user.active or user.password_hash is None:
+        hasher(settings).hash("timing-equaliser")  # similar work whether or not the user exists
+        audit.record(
+            session,
+            clock,
+            Actor(label=label, source=source),
+            "account.login",
+            resource_type="user",
+            outcome="denied",
+        )
+        raise LoginFailed()
+    actor = Actor(
+        label=label, source=source, user_id=user.id, role=Role(user.role), clinic_id=user.clinic_id
+    )
+    if user.locked_until is not None and user.locked_until > now:
+        audit.record(
+            session,
+            clock,
+            actor,
+            "account.login",
+            resource_type="user",
+            resource_id=user.id,
+            outcome="denied",
+            detail={"reason": "locked"},
+        )
+        raise LoginFailed(
+            f"too many failed attempts: try again after {settings.login_lock_minutes} minutes"
+        )
+    try:
+        hasher(settings).verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= settings.login_max_failures:
+            user.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
+            user.failed_logins = 0
+        audit.record(
+            session,
+            clock,
+            actor,
+            "account.login",
+            resource_type="user",
+            resource_id=user.id,
+            outcome="denied",
+            detail={"locked": user.locked_until is not None and user.locked_until > now},
+        )
+        raise LoginFailed() from None
+    user.failed_logins = 0
+    user.locked_until = None
+    if hasher(settings).check_needs_rehash(user.password_hash):
+        user.password_hash = hasher(settings).hash(password)
+    audit.record(session, clock, actor, "account.login", resource_type="user", resource_id=user.id)
+    return user
+
+
+# -- sessions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    token: str  # goes in the cookie; only its hash is stored
+    csrf_token: str
+
+
+def start_session(
+    session: Session, clock: Clock, settings: Settings, user: User, ip: str
+) -> NewSession:
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            token_hash=digest(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=clock.now(),
+            expires_at=clock.now() + dt.timedelta(hours=settings.session_hours),
+            second_factor_done=user.totp_secret is None,
+            ip=ip[:64],
+        )
+    )
+    session.flush()
+    return NewSession(token=token, csrf_token=csrf)
+
+
+def find_session(session: Session, clock: Clock, token: str) -> WebSession | None:
+    found = session.scalar(select(WebSession).where(WebSession.token_hash == digest(token)))
+    if found is None or found.expires_at <= clock.now():
+        return None
+    return found
+
+
+def end_session(session: Session, token: str) -> None:
+    found = session.scalar(select(WebSession).where(WebSession.token_hash == digest(token)))
+    if found is not None:
+        session.delete(found)
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected, given or "")
+
+
+# -- second factor (clinicians, optional) -------------------------------------------------
+
+
+def begin_totp(session: Session, clock: Clock, actor: Actor, user: User) -> str:
+    """A new secret to show as a QR code or key; the factor is on once a code is confirmed."""
+    if user.role != Role.CLINICIAN:
+        raise InvalidInput("totp", "a second factor is offered to clinicians")
+    secret = pyotp.random_base32()
+    user.totp_secret = secret
+    audit.record(
+        session, clock, actor, "account.totp_enable", resource_type="user", resource_id=user.id
+    )
+    return secret
+
+
+def verify_totp(user: User, code: str, clock: Clock) -> bool:
+    if user.totp_secret is None:
+        return True
+    return bool(
+        pyotp.TOTP(user.totp_secret).verify(code.strip(), for_time=clock.now(), valid_window=1)
+    )
+
+
+# -- invites -----------------------------------------------------------------------------
+
+
+def invite(session: Session, clock: Clock, actor: Actor, handle: str) -> str:
+    """A one-time code the person uses to set their own password (valid for 7 days)."""
+    person = find_user(session, handle)
+    require(
+        session,
+        actor,
+        Action.ACCOUNT_CREATE,
+        clinic_id=person.clinic_id,
+        new_role=Role(person.role),
+    )
+    code = "-".join(secrets.token_hex(2) for _ in range(4))
+    person.invite_hash = digest(code)
+    person.invite_expires_at = clock.now() + dt.timedelta(days=INVITE_DAYS)
+    audit.record(
+        session,
+        clock,
+        actor,
+        "account.invite",
+        resource_type="user",
+        resource_id=person.id,
+        person_id=person.id if person.role == Role.PERSON else None,
+    )
+    return code
+
+
+def accept_invite(
+    session: Session, clock: Clock, settings: Settings, code: str, password: str, source: str
+) -> User:
+    user = session.scalar(select(User).where(User.invite_hash == digest(code.strip().lower())))
+    if user is None or user.invite_expires_at is None or user.invite_expires_at <= clock.now():
+        raise InvalidInput(
+            "code",
+            "this invitation code is not valid or has expired; ask your clinic for a new one",
+        )
+    actor = Actor(
+        label=f"user:{user.handle}",
+        source=source,
+        user_id=user.id,
+        role=Role(user.role),
+        clinic_id=user.clinic_id,
+    )
+    set_password(session, clock, settings, user, password, actor)
+    user.invite_hash = None
+    user.invite_expires_at = None
+    return user
+
+
+# -- API tokens --------------------------------------------------------------------------
+
+
+def create_token(session: Session, clock: Clock, actor: Actor, name: str) -> str:
+    if actor.user_id is None:
+        raise InvalidInput("token", "API tokens belong to a user: use --as HANDLE")
+    if not name.strip():
+        raise InvalidInput("name", "give the token a name you will recognise")
+    token = "tl_" + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=actor.user_id,
+            name=name.strip()[:100],
+            token_hash=digest(token),
+            created_at=clock.now(),
+        )
+    )
+    audit.record(
+        session,
+        clock,
+        actor,
+        "account.token_create",
+        resource_type="api_token",
+        detail={"name": name.strip()[:100]},
+    )
+    return token
+
+
+def user_for_token(session: Session, clock: Clock, token: str) -> User | None:
+    found = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if found is None:
+        return None
+    found.last_used_at = clock.now()
+    user = session.get(User, found.user_id)
+    return user if user is not None and user.active else None
+
+
+# -- consent -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    clinician: str
+    name: str
+    since: dt.datetime
+
+
+def who_has_access(session: Session, clock: Clock, actor: Actor, handle: str) -> list[AccessEntry]:
+    person = find_user(session, handle)
+    require(session, actor, Action.PERSON_READ, person=person)
+    rows = session.execute(
+        select(User.handle, User.display_name, CareRelationship.created_at)
+        .join(CareRelationship, CareRelationship.clinician_id == User.id)
+        .where(CareRelationship.person_id == person.id, CareRelationship.ended_at.is_(None))
+        .order_by(User.handle)
+    )
+    audit.record(
+        session,
+        clock,
+        actor,
+        "consent.read",
+        person_id=person.id,
+        resource_type="care_relationship",
+    )
+    return [AccessEntry(h, n, since) for h, n, since in rows]
+
+
+def revoke_access(session: Session, clock: Clock, actor: Actor, clinician_handle: str) -> None:
+    """A person ends a clinician's access to their record. The record stays."""
+    if actor.role is not Role.PERSON or actor.user_id is None:
+        raise InvalidInput("clinician", "only the person whose record it is can revoke access")
+    clinician = find_user(session, clinician_handle, field="clinician")
+    relationship = session.scalar(
+        select(CareRelationship).where(
+            CareRelationship.person_id == actor.user_id,
+            CareRelationship.clinician_id == clinician.id,
+            CareRelationship.ended_at.is_(None),
+        )
+    )
+    if relationship is None:
+        raise NotFound(f"clinician: {clinician_handle} does not have access to your record")
+    relationship.ended_at = clock.now()
+    relationship.ended_by_id = actor.user_id
+    audit.record(
+        session,
+        clock,
+        actor,
+        "consent.revoke",
+        person_id=actor.user_id,
+        resource_type="care_relationship",
+        resource_id=relationship.id,
+        detail={"clinician": clinician.handle},
+    )

@@ -1,0 +1,69 @@
+"""Map domain errors to HTTP: InvalidInput → 422 naming the field; Forbidden → 403;
+NotFound → 404; no login → 401 or a redirect to /login. Never a 500 for bad input."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from taperline.domain.errors import Forbidden, InvalidInput, NotFound
+from taperline.web.deps import CsrfFailed, LoginRequired
+from taperline.web.templating import render
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def install(app: FastAPI) -> None:
+    def problem(request: Request, status: int, field: str | None, message: str) -> Response:
+        if wants_json(request):
+            body: dict[str, object] = {"detail": message}
+            if field:
+                body["field"] = field
+            return JSONResponse(body, status_code=status)
+        return render(
+            request,
+            "pages/error.html",
+            None,
+            status_code=status,
+            status=status,
+            field=field,
+            message=message,
+        )
+
+    @app.exception_handler(InvalidInput)
+    async def invalid(request: Request, error: InvalidInput) -> Response:
+        return problem(request, 422, error.field, f"{error.field}: {error.problem}")
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(request: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0] if error.errors() else {}
+        location = ".".join(
+            str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")
+        )
+        message = str(first.get("msg", "is not valid"))
+        return problem(request, 422, location or None, f"{location or 'input'}: {message}")
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> Response:
+        return problem(request, 403, None, str(error))
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, error: NotFound) -> Response:
+        return problem(request, 404, None, str(error))
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf(request: Request, error: CsrfFailed) -> Response:
+        return problem(request, 403, "csrf_token", str(error))
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, error: LoginRequired) -> Response:
+        if wants_json(request):
+            return JSONResponse(
+                {"detail": str(error)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)

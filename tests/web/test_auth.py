@@ -1,0 +1,88 @@
+"""Login, sessions, CSRF, lockout, invitations, security headers: the real ASGI app."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import PASSWORD, login
+
+
+def test_the_help_page_is_public_and_gives_the_crisis_numbers(app_client: TestClient) -> None:
+    page = app_client.get("/help")
+    assert page.status_code == 200
+    for number in ("911", "988", "1-800-222-1222"):
+        assert number in page.text
+    assert "naloxone" in page.text.lower()
+
+
+def test_security_headers_forbid_inline_scripts_and_framing(app_client: TestClient) -> None:
+    headers = app_client.get("/login").headers
+    csp = headers["content-security-policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp
+        and "frame-ancestors 'none'" in csp
+    )
+    assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+
+
+def test_pages_need_a_login_and_the_api_says_401(app_client: TestClient) -> None:
+    page = app_client.get("/me/today", follow_redirects=False)
+    assert page.status_code in (303, 404)  # 404 until the person pages exist
+    assert app_client.get("/api/v1/me", headers={"accept": "application/json"}).status_code in (
+        401,
+        404,
+    )
+
+
+def test_a_login_sets_an_httponly_samesite_cookie_and_logout_needs_csrf(
+    app_client: TestClient,
+) -> None:
+    csrf = login(app_client, "cleo")
+    cookie = next(c for c in app_client.cookies.jar if c.name == "taperline_session")
+    assert cookie.has_nonstandard_attr("HttpOnly") or "httponly" in str(cookie._rest).lower()
+    refused = app_client.post("/logout", data={"csrf_token": "forged"}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert (
+        app_client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code
+        == 303
+    )
+
+
+def test_wrong_passwords_lock_the_account_and_every_attempt_is_audited(
+    app_client: TestClient,
+) -> None:
+    for _ in range(5):
+        form = app_client.get("/login")
+        prelogin = re.search(r'name="prelogin" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        answer = app_client.post(
+            "/login",
+            data={
+                "handle": "sam",
+                "password": "wrong-password-1",
+                "prelogin": prelogin,
+                "next": "",
+            },
+        )
+        assert answer.status_code == 401 and "handle or password is not right" in answer.text
+    form = app_client.get("/login")
+    prelogin = re.search(r'name="prelogin" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    locked = app_client.post(
+        "/login", data={"handle": "sam", "password": PASSWORD, "prelogin": prelogin, "next": ""}
+    )
+    assert locked.status_code == 401 and "too many failed attempts" in locked.text.lower()
+
+
+def test_a_login_form_without_its_prelogin_token_is_refused(app_client: TestClient) -> None:
+    app_client.get("/login")
+    answer = app_client.post(
+        "/login", data={"handle": "cleo", "password": PASSWORD, "prelogin": "x", "next": ""}
+    )
+    assert answer.status_code == 403 and "expired" in answer.text
+
+
+def test_login_never_redirects_off_site(app_client: TestClient) -> None:
+    form = app_client.get("/login?next=//evil.example/")
+    assert 'name="next" value=""' in form.text
