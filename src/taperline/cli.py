@@ -1275,3 +1275,84 @@ def serve(
     uvicorn.run(
         create_app(STATE.settings, clock=STATE.clock), host=host, port=port, log_level="warning"
     )
+
+
+token_app = typer.Typer(help="API tokens for programmatic use.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
+
+
+@token_app.command("create")
+@handles_errors
+def token_create(name: Annotated[str, typer.Option(help="A name you will recognise.")]) -> None:
+    """Create an API token for the user given with --as (shown once; only its hash is kept)."""
+    from taperline.services import accounts
+
+    with STATE.work() as (session, actor):
+        token = accounts.create_token(session, STATE.clock, actor, name)
+    out.print("Your API token (shown once; keep it secret):")
+    typer.echo(token)
+
+
+@person_app.command("invite")
+@handles_errors
+def person_invite(handle: Annotated[str, typer.Argument(help="The person's handle.")]) -> None:
+    """Make a one-time code (valid 7 days) the person uses at /invite to set their password."""
+    from taperline.services import accounts
+
+    with STATE.work() as (session, actor):
+        code = accounts.invite(session, STATE.clock, actor, handle)
+    out.print(f"Invitation code for {handle} (valid for 7 days): [bold]{code}[/]")
+    out.print("They set their own password at /invite on the Taperline site.")
+
+
+@audit_app.command("export")
+@handles_errors
+def audit_export(
+    limit: Annotated[int, typer.Option(help="How many events, newest first.")] = 10000,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write CSV here ('-' for stdout).")
+    ] = None,
+) -> None:
+    """Export the clinic's audit log (a clinic admin, with --as)."""
+    import csv
+    import io
+
+    from taperline.services import audit
+
+    with STATE.work() as (session, actor):
+        events = audit.clinic_log(session, STATE.clock, actor, limit=limit)
+        rows = [
+            (
+                e.occurred_at.isoformat(),
+                e.actor_label,
+                e.action,
+                e.person_id or "",
+                e.resource_type,
+                e.resource_id or "",
+                e.outcome,
+                e.source,
+            )
+            for e in events
+        ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "occurred_at",
+            "actor",
+            "action",
+            "person_id",
+            "resource",
+            "resource_id",
+            "outcome",
+            "from",
+        ]
+    )
+    writer.writerows(rows)
+    if csv_out is None or str(csv_out) == "-":
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    csv_out.write_text(buffer.getvalue(), encoding="utf-8")
+    out.print(f"Wrote {len(rows)} events to {csv_out}.")

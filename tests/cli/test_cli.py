@@ -324,3 +324,21 @@ def test_instruments_lists_every_instrument(run) -> None:  # type: ignore[no-unt
     assert "UNVERIFIED" in sows and "no published bands" in sows
     phq9 = next(line for line in output.splitlines() if " phq9 " in line)
     assert "sourced" in phq9
+
+
+@pytest.mark.usefixtures("clinic")
+def test_tokens_invites_and_the_audit_export(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fails(run("token", "create", "--name", "laptop"), "token: API tokens belong to a user")
+    token = ok(run("--as", "cleo", "token", "create", "--name", "laptop")).strip().splitlines()[-1]
+    assert token.startswith("tl_") and len(token) > 30
+    assert "Invitation code for pat" in ok(run("person", "invite", "pat"))
+    ok(run("person", "add", "ada", "--name", "Ada Admin", "--role", "admin"))
+    fails(run("--as", "cleo", "audit", "export"), "You do not have access")
+    out = tmp_path / "audit.csv"
+    assert "events to" in ok(run("--as", "ada", "audit", "export", "--csv", str(out)))
+    text = out.read_text()
+    assert (
+        text.startswith("occurred_at,actor,action")
+        and "account.invite" in text
+        and "token_create" in text
+    )

@@ -26,6 +26,7 @@ class Action(StrEnum):
     PLAN_READ = "plan.read"
     PLAN_DRAFT = "plan.draft"
     PLAN_APPROVE = "plan.approve"  # a named clinician who cares for the person, only
+    AUDIT_READ = "audit.read"  # a clinic admin reads and exports the clinic's audit log
     ALERT_UPDATE = "alert.update"  # acknowledge or resolve: a named clinician only
 
 
@@ -94,6 +95,8 @@ def can(actor: Actor, action: Action, subject: Subject) -> bool:
             if actor.role is Role.ADMIN:
                 return same_clinic
             return actor.role is Role.CLINICIAN and same_clinic and subject.new_role is Role.PERSON
+        case Action.AUDIT_READ:
+            return actor.role is Role.ADMIN and same_clinic
         case Action.CARE_ASSIGN:
             return actor.role in (Role.ADMIN, Role.CLINICIAN) and same_clinic
         case (

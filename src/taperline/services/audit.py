@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
-from taperline.db.models import AuditEvent
-from taperline.domain.access import Actor
+from taperline.db.models import AuditEvent, User
+from taperline.domain.access import Action, Actor
+from taperline.services.authz import require
 
 
 def record(
@@ -48,3 +49,29 @@ def events_for_person(session: Session, person_id: int, limit: int = 100) -> lis
         .limit(limit)
     )
     return list(session.scalars(statement))
+
+
+def clinic_log(
+    session: Session, clock: Clock, actor: Actor, *, limit: int = 500
+) -> list[AuditEvent]:
+    """A clinic admin's view of the audit log: events by or about the clinic's accounts.
+
+    Admins manage accounts and read the log; they do not read health data, and the log holds
+    none (actions, ids and outcomes only)."""
+    require(session, actor, Action.AUDIT_READ, clinic_id=actor.clinic_id)
+    members = (
+        select(User.id).where(User.clinic_id == actor.clinic_id)
+        if not actor.is_operator
+        else select(User.id)
+    )
+    statement = (
+        select(AuditEvent)
+        .where(or_(AuditEvent.actor_id.in_(members), AuditEvent.person_id.in_(members)))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(max(1, min(limit, 100_000)))
+    )
+    events = list(session.scalars(statement))
+    record(
+        session, clock, actor, "audit.read", resource_type="audit", detail={"count": len(events)}
+    )
+    return events

@@ -14,7 +14,7 @@ from taperline.config import Settings
 from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.knowledge import load
 from taperline.web import errors
-from taperline.web.routes import api_v1, auth, clinician, person
+from taperline.web.routes import admin, api_v1, auth, clinician, person
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -50,7 +50,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if request.url.path.startswith(
-            ("/api/", "/login", "/people", "/me", "/alerts", "/caseload")
+            ("/api/", "/login", "/people", "/me", "/alerts", "/caseload", "/admin")
         ):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -62,5 +62,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(person.router)
     app.include_router(clinician.router)
+    app.include_router(admin.router)
     app.include_router(api_v1.router, prefix="/api/v1")
     return app

@@ -28,7 +28,7 @@ from taperline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PRELOGIN_COOKIE = "taperline_prelogin"
-HOMES = {Role.PERSON: "/me/today", Role.CLINICIAN: "/caseload", Role.ADMIN: "/help"}
+HOMES = {Role.PERSON: "/me/today", Role.CLINICIAN: "/caseload", Role.ADMIN: "/admin"}
 
 
 def home_for(role: Role) -> str:
