@@ -78,7 +78,7 @@ def _scale_answers(scale: ItemScale) -> list[int | None]:
             continue
 
         def parse(text: str, item_values: tuple[int, ...] = item.values) -> int:
-            if not text.strip().isdigit() or int(text) not in item_values:
+            if not _digits(text) or int(text) not in item_values:
                 low, high = min(item_values), max(item_values)
                 raise InvalidInput("answer", f"answer with a whole number from {low} to {high}")
             return int(text)
@@ -178,7 +178,7 @@ def ask_checkin(today: dt.date) -> dict[str, Any]:
 
 
 def _in(text: str, values: tuple[int, ...]) -> int:
-    if not text.strip().isdigit() or int(text) not in values:
+    if not _digits(text) or int(text) not in values:
         raise InvalidInput(
             "answer", f"answer with a whole number from {min(values)} to {max(values)}"
         )
@@ -198,13 +198,19 @@ _SLEEP_QUESTIONS = (
 
 
 def _minutes(text: str) -> int:
-    if not text.strip().isdigit() or not 0 <= int(text) <= 1440:
+    if not _digits(text) or not 0 <= int(text) <= 1440:
         raise InvalidInput("minutes", "answer with a number of minutes from 0 to 1440")
     return int(text)
 
 
+def _digits(text: str) -> bool:
+    """Plain ASCII digits only ("²" passes str.isdigit but not int())."""
+    stripped = text.strip()
+    return stripped.isascii() and stripped.isdigit()
+
+
 def _whole(text: str) -> int:
-    if not text.strip().isdigit():
+    if not _digits(text):
         raise InvalidInput("answer", "answer with a whole number")
     return int(text)
 

@@ -13,6 +13,8 @@ from taperline.domain.instruments.base import Rater, Score
 from taperline.domain.types import CheckinKind
 from taperline.domain.units import Amount
 
+MAX_BACKFILL_DAYS = 3653  # about ten years
+
 
 @dataclass(frozen=True, slots=True)
 class DoseInput:
@@ -52,6 +54,8 @@ def prepare_checkin(
         raise InvalidInput(
             "date", f"{checkin_date.isoformat()} is in the future (today is {person_today})"
         )
+    if checkin_date < person_today - dt.timedelta(days=MAX_BACKFILL_DAYS):
+        raise InvalidInput("date", f"{checkin_date.isoformat()} is more than 10 years ago")
     if kind is CheckinKind.VISIT and not rated_by_clinician:
         raise InvalidInput("kind", "visit check-ins are recorded by a clinician")
 

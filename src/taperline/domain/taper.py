@@ -24,6 +24,8 @@ from taperline.domain.errors import InvalidInput
 from taperline.domain.units import Amount, Dimension
 
 MAX_STEPS = 520
+EARLIEST_START = dt.date(2000, 1, 1)
+LATEST_START = dt.date(2100, 12, 31)
 
 
 class Method(StrEnum):
@@ -115,6 +117,10 @@ def validate(params: TaperParams) -> TaperParams:
     quantum = _quantum(params)
     if quantum <= 0:
         raise InvalidInput("smallest_step", "must be more than zero")
+    if quantum % Decimal("0.001") != 0:
+        raise InvalidInput("smallest_step", "use at most three decimal places")
+    if not EARLIEST_START <= params.start <= LATEST_START:
+        raise InvalidInput("start", f"must be between {EARLIEST_START} and {LATEST_START}")
     if params.current.value <= 0:
         raise InvalidInput("current", "must be more than zero")
     if target.value >= params.current.value:

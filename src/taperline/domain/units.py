@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from taperline.domain.errors import InvalidInput
 
+MAX_AMOUNT = Decimal(1_000_000)  # far above any real dose, far below any storage limit
+
 
 class Dimension(StrEnum):
     MASS = "mass"
@@ -97,6 +99,8 @@ def parse_decimal(value: object, *, field: str) -> Decimal:
         raise InvalidInput(field, "must be a finite number")
     if number < 0:
         raise InvalidInput(field, "cannot be negative")
+    if number > MAX_AMOUNT:
+        raise InvalidInput(field, f"is too large (at most {MAX_AMOUNT})")
     return number
 
 

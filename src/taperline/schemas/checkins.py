@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from taperline.domain.types import CheckinKind
+from taperline.schemas.base import AmountValue, SaneDate, StrictModel
 
 
-class DoseCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DoseCreate(StrictModel):
     category: str = Field(description="kratom, moud, melatonin, magnesium or other_medication")
     form: str | None = Field(default=None, description="For kratom: leaf_powder, capsules, …")
     product: str = Field(default="", max_length=200)
-    amount: Decimal = Field(ge=0, allow_inf_nan=False)
+    amount: AmountValue
     unit: str
-    date: dt.date | None = Field(default=None, description="Defaults to the check-in's date")
+    date: SaneDate | None = Field(default=None, description="Defaults to the check-in's date")
     time: dt.time | None = None
 
 
-class ActivitiesLog(BaseModel):
+class ActivitiesLog(StrictModel):
     """What the person did that day; leave out what was not done or not reported."""
-
-    model_config = ConfigDict(extra="forbid")
 
     exercise_minutes: int | None = Field(default=None, ge=0, le=1440)
     meditation_minutes: int | None = Field(default=None, ge=0, le=1440)
@@ -34,11 +30,9 @@ class ActivitiesLog(BaseModel):
     support_meeting: bool | None = None
 
 
-class CheckinCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CheckinCreate(StrictModel):
     person: str | None = Field(default=None, description="The person's handle")
-    date: dt.date
+    date: SaneDate
     kind: CheckinKind = CheckinKind.DAILY
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=100)
     doses: list[DoseCreate] = Field(default_factory=list)

@@ -5,21 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from taperline.domain.errors import InvalidInput
 from taperline.domain.plans import WEEKDAYS, Activities, Monitoring, PlanContent
 from taperline.domain.regimen import make_regimen_item
 from taperline.domain.taper import DoseTime, Method, Pause, TaperParams
 from taperline.domain.units import Amount
+from taperline.schemas.base import AmountValue, SaneDate, SaneDateTime, StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Strict(StrictModel):
+    pass
 
 
 class AmountIn(_Strict):
-    amount: Decimal = Field(ge=0, allow_inf_nan=False)
+    amount: AmountValue
     unit: str
 
 
@@ -27,7 +28,7 @@ class RegimenItemIn(_Strict):
     category: str
     form: str | None = None
     product: str = ""
-    amount: Decimal = Field(ge=0, allow_inf_nan=False, description="Per dose")
+    amount: AmountValue = Field(description="Per dose")
     unit: str
     times: list[dt.time] = Field(min_length=1)
 
@@ -38,17 +39,17 @@ class DoseTimeIn(_Strict):
 
 
 class PauseIn(_Strict):
-    start: dt.date
+    start: SaneDate
     days: int = Field(ge=1, le=365)
 
 
 class TaperIn(_Strict):
     form: str = Field(description="leaf_powder or capsules")
-    start: dt.date
+    start: SaneDate
     current: AmountIn
     target: AmountIn
     method: Method
-    step: Decimal = Field(gt=0, allow_inf_nan=False)
+    step: Decimal = Field(gt=0, le=1_000_000, allow_inf_nan=False)
     step_days: int = Field(ge=1, le=365)
     smallest_step: AmountIn
     doses: list[DoseTimeIn] = Field(min_length=1)
@@ -68,7 +69,7 @@ class ActivitiesIn(_Strict):
 class MonitoringIn(_Strict):
     daily_checkin_time: dt.time = dt.time(9, 0)
     weekly_questionnaires_day: str = "monday"
-    visits: list[dt.datetime] = Field(default_factory=list)
+    visits: list[SaneDateTime] = Field(default_factory=list)
 
     @field_validator("weekly_questionnaires_day")
     @classmethod

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from taperline.schemas.base import AmountValue, SaneDate, StrictModel
 from taperline.schemas.checkins import DoseCreate
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Strict(StrictModel):
+    pass
 
 
 class MedicationInput(_Strict):
@@ -29,7 +29,7 @@ class PlanItemInput(_Strict):
     category: str
     form: str | None = None
     product: str = ""
-    amount: Decimal = Field(ge=0, allow_inf_nan=False, description="Per dose")
+    amount: AmountValue = Field(description="Per dose")
     unit: str
     times: list[dt.time] = Field(min_length=1)
 
@@ -39,13 +39,13 @@ class PlanInput(_Strict):
 
 
 class AmountInput(_Strict):
-    amount: Decimal = Field(ge=0, allow_inf_nan=False)
+    amount: AmountValue
     unit: str
 
 
 class CheckinEventInput(_Strict):
     type: Literal["checkin"]
-    date: dt.date | None = Field(default=None, description="Defaults to today")
+    date: SaneDate | None = Field(default=None, description="Defaults to today")
     doses: list[DoseCreate] = Field(default_factory=list)
     responses: dict[str, Any] = Field(default_factory=dict)
     red_flags: list[str] = Field(default_factory=list)
@@ -62,9 +62,9 @@ class PlanChangeInput(_Strict):
 
 
 class DayInput(_Strict):
-    date: dt.date
+    date: SaneDate
     checked_in: bool = True
-    kratom_grams: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False)
+    kratom_grams: AmountValue | None = None
     sows: int | None = Field(default=None, ge=0, le=64)
     craving: int | None = Field(default=None, ge=0, le=10)
     sleep_efficiency: float | None = Field(default=None, ge=0, le=100)
@@ -75,7 +75,7 @@ Event = Annotated[CheckinEventInput | PlanChangeInput, Field(discriminator="type
 
 
 class SafetyCheckInput(_Strict):
-    today: dt.date
+    today: SaneDate
     country: str = "US"
     profile: ProfileInput = Field(default_factory=ProfileInput)
     plan: PlanInput | None = None

@@ -174,7 +174,7 @@ def approve(
             "acknowledge",
             "approving this plan needs you to acknowledge its warnings: "
             + ", ".join(missing)
-            + " (add --acknowledge RULE for each, after reviewing them)",
+            + " (acknowledge each one after reviewing it)",
         )
     for earlier in _versions(session, person.id):
         if earlier.status == APPROVED:
@@ -378,6 +378,6 @@ def hold_suggestions(session: Session, person_id: int) -> list[str]:
         return []
     return [
         "Withdrawal or craving is rising (" + ", ".join(sorted(rules)) + "). Consider holding the "
-        "current step: `taperline plan pause PERSON --days N` drafts a pause for you to review and "
-        "approve. Nothing changes until you approve it."
+        "current step by drafting a pause (`taperline plan pause PERSON --days N`) for you to "
+        "review and approve. Nothing changes until you approve it."
     ]

@@ -310,8 +310,10 @@ def list_alerts(
         if status not in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED):
             raise InvalidInput("status", "use open, acknowledged, resolved or all")
         statement = statement.where(Alert.status == status)
+    subject_id: int | None = None
     if person is not None:
         subject = find_user(session, person)
+        subject_id = subject.id
         require(session, actor, Action.ALERT_READ, person=subject)
         statement = statement.where(Alert.person_id == subject.id)
     elif not actor.is_operator:
@@ -375,7 +377,7 @@ def list_alerts(
         actor,
         "alert.list",
         resource_type="alert",
-        person_id=None,
+        person_id=subject_id,
         detail={"count": len(views), "status": status or "all", "person": person},
     )
     return views

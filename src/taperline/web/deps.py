@@ -45,7 +45,9 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": commit (or roll back) before the response is sent, so a failed commit can
+# never answer 200 for a write that was not saved.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 

@@ -42,6 +42,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, error: RequestValidationError) -> Response:
         first = error.errors()[0] if error.errors() else {}
+        if first.get("type") == "json_invalid":
+            return problem(request, 422, "body", "body: is not valid JSON")
         location = ".".join(
             str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")
         )

@@ -265,7 +265,7 @@ def _check_answer(scale: ItemScale, item: Item, raw: object) -> int | None:
         raw = int(raw)
     if isinstance(raw, str):
         text = raw.strip()
-        if not text.lstrip("-").isdigit():
+        if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()):
             raise InvalidInput(field_name, f"'{raw}' is not a whole number")
         raw = int(text)
     if not isinstance(raw, int):

@@ -318,7 +318,7 @@ def _whole(raw: object, *, field: str, low: int, high: int | None = None) -> int
         raw = int(raw)
     if isinstance(raw, str):
         text = raw.strip()
-        if not text.lstrip("-").isdigit():
+        if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()):
             raise InvalidInput(field, f"'{raw}' is not a whole number")
         raw = int(text)
     if not isinstance(raw, int):

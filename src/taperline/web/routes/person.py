@@ -1,7 +1,643 @@
-"""Person pages (to be filled in)."""
+"""The pages of the person in recovery (mobile first): today, the daily check-in, the plan and
+its calendar, history, and who can see the record.
+
+Every page asks the services with the viewer's own handle, so the services decide access: a
+clinician or an admin has no record of their own here and gets 403.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import functools
+import re
+import secrets
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from taperline.domain.calendar import item_name, item_title, kratom_form_name
+from taperline.domain.errors import InvalidInput, NotFound
+from taperline.domain.instruments import registry
+from taperline.domain.instruments.base import ItemScale
+from taperline.domain.instruments.sleep_diary import SLEEP_DIARY, AnswerKind, DiaryItem
+from taperline.domain.plans import WEEKDAYS
+from taperline.domain.types import KratomForm, MagnesiumForm
+from taperline.knowledge import load
+from taperline.schemas import parse
+from taperline.schemas.checkins import CheckinCreate
+from taperline.services import calendar, checkins, consent
+from taperline.services.consent import CHECKIN_STEPS, OPTIONAL_INSTRUMENTS, STEP_INSTRUMENTS
+from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep, WriterDep
+from taperline.web.templating import render
+
+router = APIRouter(prefix="/me", include_in_schema=False)
+
+KRATOM_ROWS = 3
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,100}")
+HANDLE_PATTERN = re.compile(r"[a-z0-9_.-]{1,100}")
+NOTE_LIMIT = 2000
+VALUE_LIMIT = 100
+EARLIEST_DATE = dt.date(2000, 1, 1)  # older dates are typing mistakes, not check-ins
+LARGEST_AMOUNT = Decimal(1_000_000)  # a sanity bound on typed numbers, not a dose limit
+WHOLE = re.compile(r"[0-9]{1,6}")
+
+STEP_TITLES = {
+    "doses": "Date and what you took",
+    "craving": "Craving",
+    "sows": "How you feel now (withdrawal)",
+    "sleep": "Last night's sleep",
+    "activities": "Activities",
+    "safety": "Safety questions",
+    "weekly": "Weekly questionnaires (PHQ-9 and GAD-7)",
+}
+KRATOM_FORMS = {
+    KratomForm.LEAF_POWDER.value: "Leaf powder",
+    KratomForm.CAPSULES.value: "Capsules",
+    KratomForm.EXTRACT.value: "Extract or liquid shot",
+    KratomForm.SEVEN_OH.value: "7-OH product",
+}
+KRATOM_UNITS = {
+    "g": "grams (g)",
+    "capsule": "capsules",
+    "mg": "mg",
+    "mL": "mL",
+    "tablet": "tablets",
+}
+MAGNESIUM_FORMS = {"": "Not sure"} | {form.value: form.value.capitalize() for form in MagnesiumForm}
+SEVERITY_LABELS = {
+    "urgent": "Urgent",
+    "warning": "Warning",
+    "caution": "Caution",
+    "info": "Information",
+}
+DUE_KINDS = {
+    "dose": "Dose",
+    "checkin": "Check-in",
+    "questionnaire": "Questionnaire",
+    "visit": "Visit",
+    "activity": "Activity",
+}
+SLEEP_LABELS = {
+    "into_bed": "Into bed",
+    "tried_to_sleep": "Tried to sleep",
+    "sleep_onset_minutes": "Time to fall asleep",
+    "awakenings": "Times you woke up",
+    "awake_minutes": "Time awake",
+    "final_awakening": "Final awakening",
+    "out_of_bed": "Out of bed",
+    "quality": "Sleep quality",
+}
+READ_WORDS = {
+    "person.read": "looked at your record",
+    "checkin.read": "looked at your check-ins",
+    "plan.read": "looked at your plan",
+    "adherence.read": "looked at how your doses matched your plan",
+    "alert.list": "looked at your alerts",
+    "calendar.export": "downloaded your calendar",
+}
+
+
+# -- the check-in form's fields ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlagQuestion:
+    name: str  # the form field
+    rule_id: str
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormSpec:
+    """Every field of the web check-in, by step, with the texts the templates show."""
+
+    scales: Mapping[str, ItemScale]  # craving, sows, phq9, gad7
+    sleep_items: tuple[DiaryItem, ...]
+    red_flags: tuple[RedFlagQuestion, ...]
+    step_fields: Mapping[str, tuple[str, ...]]
+    labels: Mapping[str, str]
+
+    @property
+    def all_fields(self) -> frozenset[str]:
+        return frozenset(name for names in self.step_fields.values() for name in names)
+
+    def step_of(self, field: str) -> str | None:
+        return next((s for s, names in self.step_fields.items() if field in names), None)
+
+
+def _scale(instrument_id: str) -> ItemScale:
+    scale = registry.get(instrument_id)
+    assert isinstance(scale, ItemScale)
+    return scale
+
+
+@functools.cache
+def form_spec() -> FormSpec:
+    scales = {i: _scale(i) for i in ("craving", "sows", "phq9", "gad7")}
+    sleep_items = tuple(item for item in SLEEP_DIARY.items if item.required)
+    red_flags = tuple(
+        RedFlagQuestion(
+            "flag_" + flag.rule.id.removeprefix("red_flag.").replace(".", "_"),
+            flag.rule.id,
+            flag.question,
+        )
+        for flag in load().red_flags
+    )
+    labels: dict[str, str] = {"date": "Date", "note": "Anything else"}
+    doses: list[str] = ["date"]
+    for row in range(1, KRATOM_ROWS + 1):
+        for part in ("form", "amount", "unit", "time"):
+            doses.append(f"kratom_{row}_{part}")
+            labels[f"kratom_{row}_{part}"] = f"Kratom dose {row}, {part}"
+    for name in ("melatonin_amount", "melatonin_time"):
+        doses.append(name)
+        labels[name] = "Melatonin " + name.split("_")[1]
+    for name in ("magnesium_form", "magnesium_amount", "magnesium_time"):
+        doses.append(name)
+        labels[name] = "Magnesium " + name.split("_")[1]
+    step_fields: dict[str, tuple[str, ...]] = {"doses": tuple(doses)}
+    for step, instrument_ids in STEP_INSTRUMENTS.items():
+        names: list[str] = []
+        for instrument_id in instrument_ids:
+            if instrument_id == "sleep_diary":
+                for sleep_item in sleep_items:
+                    names.append(f"sleep_{sleep_item.key}")
+                    labels[f"sleep_{sleep_item.key}"] = SLEEP_LABELS.get(
+                        sleep_item.key, sleep_item.key
+                    )
+                continue
+            # Two questionnaires share the weekly step: name which one.
+            prefix = f"{scales[instrument_id].name} item" if step == "weekly" else "Item"
+            for item in scales[instrument_id].items:
+                names.append(f"{instrument_id}_{item.number}")
+                labels[f"{instrument_id}_{item.number}"] = f"{prefix} {item.number}"
+        step_fields[step] = tuple(names)
+    activities = ("exercise_minutes", "meditation_minutes", "counseling", "support_meeting", "note")
+    labels.update(
+        exercise_minutes="Exercise minutes",
+        meditation_minutes="Meditation minutes",
+        counseling="Counseling session",
+        support_meeting="Support meeting",
+        used_non_prescribed_opioids="Opioids not prescribed to you",
+    )
+    step_fields["activities"] = activities
+    step_fields["safety"] = (*(f.name for f in red_flags), "used_non_prescribed_opioids")
+    for flag in red_flags:
+        labels[flag.name] = "This safety question"
+    ordered = {step: step_fields[step] for step in CHECKIN_STEPS}
+    return FormSpec(scales, sleep_items, red_flags, ordered, labels)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def _values(form: Mapping[str, str], spec: FormSpec) -> dict[str, str]:
+    """The known answers of the posted form, trimmed; everything else is dropped."""
+    values: dict[str, str] = {}
+    for name in spec.all_fields | {"weekly_due"}:
+        if name in form:
+            limit = NOTE_LIMIT if name == "note" else VALUE_LIMIT
+            values[name] = form[name].strip()[:limit]
+    return values
+
+
+# -- parsing the form into a check-in ----------------------------------------------------
+
+
+def _date(values: Mapping[str, str]) -> dt.date:
+    text = values.get("date", "")
+    try:
+        date = dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("date", f"'{text}' is not a date like 2026-03-14") from None
+    if date < EARLIEST_DATE:
+        raise InvalidInput("date", f"{text} is too far in the past")
+    return date
+
+
+def _time(values: Mapping[str, str], name: str) -> str | None:
+    text = values.get(name, "")
+    if not text:
+        return None
+    try:
+        return dt.time.fromisoformat(text).strftime("%H:%M")
+    except ValueError:
+        raise InvalidInput(name, f"'{text}' is not a time like 08:30") from None
+
+
+def _amount(values: Mapping[str, str], name: str) -> Decimal:
+    text = values.get(name, "").replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(name, f"'{text}' is not a number") from None
+    if not number.is_finite() or number < 0:
+        raise InvalidInput(name, "must be a number, zero or more")
+    if number >= LARGEST_AMOUNT:
+        raise InvalidInput(name, f"{text} is too large")
+    return number
+
+
+def _minutes(values: Mapping[str, str], name: str) -> int | None:
+    text = values.get(name, "")
+    if not text:
+        return None
+    if not WHOLE.fullmatch(text) or int(text) > 1440:
+        raise InvalidInput(name, "give a number of minutes from 0 to 1440")
+    return int(text)
+
+
+def _yes_no(values: Mapping[str, str], name: str, *, required: bool) -> bool | None:
+    text = values.get(name, "")
+    if text in ("yes", "no"):
+        return text == "yes"
+    if text or required:
+        raise InvalidInput(name, "please answer yes or no")
+    return None
+
+
+def _doses(values: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The doses given, and the form prefix of each (to name a problem's field)."""
+    doses: list[dict[str, Any]] = []
+    prefixes: list[str] = []
+    for row in range(1, KRATOM_ROWS + 1):
+        prefix = f"kratom_{row}"
+        if values.get(f"{prefix}_amount"):
+            doses.append(
+                {
+                    "category": "kratom",
+                    "form": values.get(f"{prefix}_form") or None,
+                    "amount": _amount(values, f"{prefix}_amount"),
+                    "unit": values.get(f"{prefix}_unit") or "g",
+                    "time": _time(values, f"{prefix}_time"),
+                }
+            )
+            prefixes.append(prefix)
+    for category in ("melatonin", "magnesium"):
+        if values.get(f"{category}_amount"):
+            dose: dict[str, Any] = {
+                "category": category,
+                "amount": _amount(values, f"{category}_amount"),
+                "unit": "mg",
+                "time": _time(values, f"{category}_time"),
+            }
+            if category == "magnesium" and values.get("magnesium_form"):
+                dose["form"] = values["magnesium_form"]
+            doses.append(dose)
+            prefixes.append(category)
+    return doses, prefixes
+
+
+def _answer(values: Mapping[str, str], name: str, *, number: bool = True) -> str | None:
+    """One answer as given; a number must be written in the digits 0-9."""
+    text = values.get(name, "")
+    if not text:
+        return None
+    if number and not WHOLE.fullmatch(text):
+        raise InvalidInput(name, f"'{text}' is not one of the answers (use a whole number)")
+    return text
+
+
+def _answers(values: Mapping[str, str], instrument_id: str, spec: FormSpec) -> object:
+    if instrument_id == "sleep_diary":
+        return {
+            item.key: _answer(values, f"sleep_{item.key}", number=item.kind != AnswerKind.CLOCK)
+            for item in spec.sleep_items
+        }
+    return [
+        _answer(values, f"{instrument_id}_{item.number}")
+        for item in spec.scales[instrument_id].items
+    ]
+
+
+def _skipped(values: Mapping[str, str], instrument_id: str, spec: FormSpec) -> bool:
+    """The sleep diary may be left empty as a whole: then it is not part of the check-in."""
+    if instrument_id not in OPTIONAL_INSTRUMENTS:
+        return False
+    return not any(values.get(f"sleep_{item.key}") for item in spec.sleep_items)
+
+
+def _submission(
+    values: Mapping[str, str], upto: str, key: str, spec: FormSpec
+) -> tuple[CheckinCreate, list[str]]:
+    """The check-in as far as step `upto`, in the shape the services take."""
+    reached = CHECKIN_STEPS[: CHECKIN_STEPS.index(upto) + 1]
+    doses, prefixes = _doses(values)
+    data: dict[str, Any] = {
+        "date": _date(values),
+        "kind": "daily",
+        "idempotency_key": key,
+        "doses": doses,
+        "responses": {
+            instrument_id: _answers(values, instrument_id, spec)
+            for step in reached
+            for instrument_id in STEP_INSTRUMENTS.get(step, ())
+            if not _skipped(values, instrument_id, spec)
+        },
+    }
+    if "activities" in reached:
+        data["activities"] = {
+            "exercise_minutes": _minutes(values, "exercise_minutes"),
+            "meditation_minutes": _minutes(values, "meditation_minutes"),
+            "counseling": _yes_no(values, "counseling", required=False),
+            "support_meeting": _yes_no(values, "support_meeting", required=False),
+        }
+        data["note"] = values.get("note", "")
+    if "safety" in reached:
+        data["red_flags"] = [
+            flag.rule_id for flag in spec.red_flags if _yes_no(values, flag.name, required=True)
+        ]
+        data["used_non_prescribed_opioids"] = bool(
+            _yes_no(values, "used_non_prescribed_opioids", required=True)
+        )
+    return parse(CheckinCreate, data), prefixes
+
+
+# -- naming a problem's field on the form ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    name: str  # the form field, or "" when the problem is not one field's
+    step: str
+    message: str
+
+
+_DOSE_FIELD = re.compile(r"doses\[(\d+)\](?:\.(\w+))?(?:\.\w+)*")
+_RESPONSE_FIELD = re.compile(r"responses\.(\w+)(?:\.(.+))?")
+
+
+def _form_field(field: str, prefixes: list[str], spec: FormSpec) -> str | None:
+    if field in spec.all_fields:
+        return field
+    if match := _DOSE_FIELD.fullmatch(field):
+        index, part = int(match.group(1)), match.group(2) or "amount"
+        if index >= len(prefixes):
+            return None
+        prefix = prefixes[index]
+        if part == "date":
+            return "date"
+        name = f"{prefix}_{part}"
+        return name if name in spec.all_fields else f"{prefix}_amount"
+    if match := _RESPONSE_FIELD.fullmatch(field):
+        instrument_id, rest = match.group(1), match.group(2) or ""
+        if instrument_id == "sleep_diary":
+            name = f"sleep_{rest}"
+            return name if name in spec.all_fields else f"sleep_{spec.sleep_items[0].key}"
+        if instrument_id in spec.scales:
+            number = rest.removeprefix("item ").strip()
+            name = f"{instrument_id}_{number}"
+            return name if name in spec.all_fields else f"{instrument_id}_1"
+        return None
+    if field.startswith("activities."):
+        name = field.removeprefix("activities.")
+        return name if name in spec.all_fields else None
+    return None
+
+
+def _field_error(
+    error: InvalidInput, prefixes: list[str], spec: FormSpec, current: str
+) -> FieldError:
+    name = _form_field(error.field, prefixes, spec)
+    problem = error.problem[:1].upper() + error.problem[1:]
+    if name is None:
+        return FieldError("", current, problem)
+    step = spec.step_of(name) or current
+    return FieldError(name, step, f"{spec.labels.get(name, name)}: {error.problem}")
+
+
+# -- the pages ---------------------------------------------------------------------------
+
+
+@router.get("/today", response_class=HTMLResponse)
+def today_page(
+    request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
+) -> HTMLResponse:
+    today = consent.today(session, clock, viewer.actor, viewer.user.handle)
+    return render(
+        request,
+        "person/today.html",
+        viewer,
+        today=today,
+        due_kinds=DUE_KINDS,
+        severity_labels=SEVERITY_LABELS,
+    )
+
+
+def _render_step(
+    request: Request,
+    viewer: Viewer,
+    step: str,
+    values: dict[str, str],
+    key: str,
+    *,
+    today: dt.date | None = None,
+    error: FieldError | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    spec = form_spec()
+    weekly_due = values.get("weekly_due") == "1"
+    steps = [s for s in CHECKIN_STEPS if s != "weekly" or weekly_due or step == "weekly"]
+    shown = set(spec.step_fields[step]) | {"weekly_due"}
+    carry = sorted((name, value) for name, value in values.items() if name not in shown)
+    return render(
+        request,
+        "person/checkin.html",
+        viewer,
+        status_code=status_code,
+        step=step,
+        step_title=STEP_TITLES[step],
+        step_number=steps.index(step) + 1,
+        step_total=len(steps),
+        first=step == CHECKIN_STEPS[0],
+        last=step == steps[-1],
+        values=values,
+        carry=carry,
+        key=key,
+        today=today,
+        error=error,
+        spec=spec,
+        sleep_diary=SLEEP_DIARY,
+        clock_kind=AnswerKind.CLOCK,
+        rating_kind=AnswerKind.RATING,
+        kratom_rows=range(1, KRATOM_ROWS + 1),
+        kratom_forms=KRATOM_FORMS,
+        kratom_units=KRATOM_UNITS,
+        magnesium_forms=MAGNESIUM_FORMS,
+    )
+
+
+@router.get("/checkin", response_class=HTMLResponse)
+def checkin_form(
+    request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
+) -> HTMLResponse:
+    state = consent.checkin_step(session, clock, viewer.actor, viewer.user.handle)
+    values = {"date": state.person_today.isoformat()}
+    values["weekly_due"] = "1" if state.questionnaires_due else "0"
+    for row in range(1, KRATOM_ROWS + 1):
+        values[f"kratom_{row}_form"] = KratomForm.LEAF_POWDER.value
+        values[f"kratom_{row}_unit"] = "g"
+    return _render_step(
+        request, viewer, "doses", values, secrets.token_urlsafe(24), today=state.person_today
+    )
+
+
+@router.post("/checkin", response_class=HTMLResponse)
+def checkin_submit(
+    request: Request, session: SessionDep, clock: ClockDep, viewer: WriterDep, form: FormDep
+) -> HTMLResponse:
+    spec = form_spec()
+    values = _values(form, spec)
+    step = form.get("step", "")
+    if step not in CHECKIN_STEPS:
+        step = CHECKIN_STEPS[0]
+    key = form.get("idempotency_key", "")
+    if not KEY_PATTERN.fullmatch(key):
+        key = secrets.token_urlsafe(24)
+    handle = viewer.user.handle
+    if form.get("go") == "back":
+        state = consent.checkin_step(session, clock, viewer.actor, handle)
+        index = max(CHECKIN_STEPS.index(step) - 1, 0)
+        return _render_step(
+            request, viewer, CHECKIN_STEPS[index], values, key, today=state.person_today
+        )
+    prefixes: list[str] = []
+    try:
+        submission, prefixes = _submission(values, step, key, spec)
+        state = consent.checkin_step(
+            session, clock, viewer.actor, handle, step=step, submission=submission
+        )
+        values["weekly_due"] = "1" if state.questionnaires_due else "0"
+        final = step == "weekly" or (step == "safety" and not state.questionnaires_due)
+        if not final:
+            following = CHECKIN_STEPS[CHECKIN_STEPS.index(step) + 1]
+            return _render_step(request, viewer, following, values, key, today=state.person_today)
+        result = checkins.submit_checkin(
+            session, clock, viewer.actor, submission, person_handle=handle
+        )
+    except InvalidInput as error:
+        problem = _field_error(error, prefixes, spec, step)
+        return _render_step(
+            request, viewer, problem.step, values, key, error=problem, status_code=422
+        )
+    order = list(SEVERITY_LABELS)  # worst first
+    findings = sorted(
+        result.findings,
+        key=lambda f: order.index(str(f["severity"])) if f.get("severity") in order else len(order),
+    )
+    return render(
+        request,
+        "person/thanks.html",
+        viewer,
+        result=result,
+        findings=findings,
+        severity_labels=SEVERITY_LABELS,
+        needs_clinician=any(f.get("severity") in ("urgent", "warning") for f in findings),
+    )
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan_page(
+    request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
+) -> HTMLResponse:
+    try:
+        plan = consent.own_plan(session, clock, viewer.actor, viewer.user.handle)
+    except NotFound:
+        return render(request, "person/plan.html", viewer, plan=None)
+    return render(
+        request,
+        "person/plan.html",
+        viewer,
+        plan=plan,
+        content=plan.version.review.content,
+        schedule=plan.version.review.schedule,
+        item_name=item_name,
+        item_title=item_title,
+        kratom_form_name=kratom_form_name,
+        weekdays=WEEKDAYS,
+    )
+
+
+@router.get("/plan.ics")
+def plan_calendar(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Response:
+    content = calendar.export_ics(session, clock, viewer.actor, viewer.user.handle)
+    name = re.sub(r"[^a-z0-9_-]", "-", viewer.user.handle.lower()) or "me"
+    return Response(
+        content,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="taperline-plan-{name}.ics"'},
+    )
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history_page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    days: Annotated[int, Query(ge=1, le=90)] = 14,
+) -> HTMLResponse:
+    rows = checkins.history(session, clock, viewer.actor, viewer.user.handle, days=days)
+    htmx = request.headers.get("hx-request") == "true"
+    return render(
+        request,
+        "partials/person_history_table.html" if htmx else "person/history.html",
+        viewer,
+        rows=rows,
+        days=days,
+        day_choices=(7, 14, 30, 60, 90),
+        flag_texts=_flag_texts(),
+    )
+
+
+@functools.cache
+def _flag_texts() -> dict[str, str]:
+    """What each instrument flag means, in the instrument's own words."""
+    texts: dict[str, str] = {}
+    for instrument in registry.INSTRUMENTS.values():
+        for rule in getattr(instrument, "safety_items", ()):
+            texts[rule.flag] = rule.description
+    return texts
+
+
+@router.get("/access", response_class=HTMLResponse)
+def access_page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    removed: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    overview = consent.access_overview(session, clock, viewer.actor, viewer.user.handle)
+    shown = removed.strip().lower()
+    still = any(entry.clinician == shown for entry in overview.clinicians)
+    return render(
+        request,
+        "person/access.html",
+        viewer,
+        overview=overview,
+        removed=shown if shown and not still and HANDLE_PATTERN.fullmatch(shown) else "",
+        read_words=READ_WORDS,
+    )
+
+
+@router.post("/access/revoke")
+def revoke_access(
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: WriterDep,
+    clinician: Annotated[str, Form(max_length=100)] = "",
+) -> RedirectResponse:
+    consent.revoke(session, clock, viewer.actor, viewer.user.handle, clinician)
+    removed = urllib.parse.quote(clinician.strip().lower(), safe="")
+    return RedirectResponse(f"/me/access?removed={removed}", status_code=303)

@@ -1,0 +1,358 @@
+"""A clinician's caseload at a glance, and the live plan check of the plan editor.
+
+`caseload` lists the people the actor may see with their latest scores, today's planned
+kratom, last week's adherence, open alerts and how long since they last checked in, most
+urgent first. The columns that come straight from the database (latest scores, open alerts,
+last check-in) are read for everyone at once, in a constant number of queries whatever the
+size of the caseload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from taperline.clock import Clock
+from taperline.db.models import (
+    Alert,
+    CareRelationship,
+    Checkin,
+    InstrumentResponse,
+    PlanVersion,
+    User,
+)
+from taperline.domain import adherence as adherence_domain
+from taperline.domain.access import Action, Actor, Subject, can
+from taperline.domain.errors import InvalidInput, NotFound
+from taperline.domain.plans import PlanContent
+from taperline.domain.types import CheckinKind, Role
+from taperline.domain.units import Amount
+from taperline.schemas import parse
+from taperline.schemas.plans import PlanInput, to_content
+from taperline.services import audit, plans
+from taperline.services.adherence import day_logs
+from taperline.services.authz import AccessDenied, require
+from taperline.services.people import find_user, local_today
+from taperline.services.safety import AlertStatus, profile_of
+
+SCORED = ("sows", "craving", "phq9", "sleep_diary")
+ADHERENCE_DAYS = 7
+SEARCH_MAX = 100
+_SEVERITY_RANK = {"urgent": 0, "warning": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    """A person's most recent result on one instrument."""
+
+    value: int | float
+    on: dt.date
+    band: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadRow:
+    person_id: int
+    handle: str
+    name: str
+    sows: Latest | None
+    craving: Latest | None
+    phq9: Latest | None
+    sleep_efficiency: Latest | None  # percent
+    planned_kratom: Amount | None  # today's daily amount in the approved plan
+    on_target_days: int | None  # of the last ADHERENCE_DAYS days; None without a plan
+    has_plan: bool
+    open_alerts: int
+    highest_severity: str | None  # of the open alerts: "urgent" or "warning"
+    last_checkin: dt.date | None  # the last daily check-in
+    days_since_checkin: int | None  # None: never checked in
+
+    @property
+    def urgency(self) -> tuple[int, float, str]:
+        """Urgent alerts first, then warnings, then the longest silence, then the handle."""
+        silence = float("inf") if self.days_since_checkin is None else self.days_since_checkin
+        return (_SEVERITY_RANK.get(self.highest_severity or "", 2), -silence, self.handle)
+
+
+def caseload(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    *,
+    search: str | None = None,
+    only_alerts: bool = False,
+) -> list[CaseloadRow]:
+    """The people the actor may see, most urgent first.
+
+    A clinician sees the people they have an active care relationship with in their clinic;
+    the operator sees everyone. Admins manage accounts and read no health data, and a person
+    has no caseload: both are refused (AccessDenied), and the refusal is audited.
+
+    Latest scores, open alerts and last check-in dates are read for all listed people in
+    four queries. The plan and adherence columns read the approved plans in one query, then
+    each person's last week of logs (`day_logs`, three small queries per person): batching
+    those logs is the next thing to optimise if caseloads grow large.
+    """
+    if not actor.is_operator and actor.role is not Role.CLINICIAN:
+        raise AccessDenied(actor, Action.PERSON_READ, None)
+    term = (search or "").strip().lower()
+    if len(term) > SEARCH_MAX:
+        raise InvalidInput("q", f"use at most {SEARCH_MAX} characters")
+
+    people = _people(session, actor, term)
+    ids = [person.id for person in people]
+    latest = _latest_scores(session, ids)
+    alerts = _open_alerts(session, ids)
+    last_checkins = _last_daily_checkins(session, ids)
+    approved = _approved_plans(session, ids)
+
+    rows: list[CaseloadRow] = []
+    for person in people:
+        count, severity = alerts.get(person.id, (0, None))
+        if only_alerts and count == 0:
+            continue
+        today = local_today(person, clock)
+        last = last_checkins.get(person.id)
+        planned, on_target = _plan_columns(session, person.id, approved.get(person.id), today)
+        scores = latest.get(person.id, {})
+        rows.append(
+            CaseloadRow(
+                person_id=person.id,
+                handle=person.handle,
+                name=person.display_name,
+                sows=scores.get("sows"),
+                craving=scores.get("craving"),
+                phq9=scores.get("phq9"),
+                sleep_efficiency=scores.get("sleep_diary"),
+                planned_kratom=planned,
+                on_target_days=on_target,
+                has_plan=person.id in approved,
+                open_alerts=count,
+                highest_severity=severity,
+                last_checkin=last,
+                days_since_checkin=None if last is None else max(0, (today - last).days),
+            )
+        )
+    rows.sort(key=lambda row: row.urgency)
+    audit.record(
+        session,
+        clock,
+        actor,
+        "caseload.read",
+        resource_type="person",
+        detail={
+            "count": len(rows),
+            "people": [row.person_id for row in rows],
+            "search": bool(term),
+            "only_alerts": only_alerts,
+        },
+    )
+    return rows
+
+
+def _people(session: Session, actor: Actor, term: str) -> list[User]:
+    statement = select(User).where(User.role == Role.PERSON.value)
+    if not actor.is_operator:
+        statement = statement.where(
+            User.clinic_id == actor.clinic_id,
+            User.id.in_(
+                select(CareRelationship.person_id).where(
+                    CareRelationship.clinician_id == actor.user_id,
+                    CareRelationship.ended_at.is_(None),
+                )
+            ),
+        )
+    if term:
+        statement = statement.where(
+            or_(
+                User.handle.icontains(term, autoescape=True),
+                User.display_name.icontains(term, autoescape=True),
+            )
+        )
+    found = list(session.scalars(statement.order_by(User.handle)))
+    # The query selected the care facts; the policy still has the last word on every row.
+    return [
+        person
+        for person in found
+        if can(
+            actor,
+            Action.PERSON_READ,
+            Subject(person_id=person.id, clinic_id=person.clinic_id, cares_for=True),
+        )
+    ]
+
+
+def _latest_scores(session: Session, ids: list[int]) -> dict[int, dict[str, Latest]]:
+    """The newest response per person and instrument: one query with a window function."""
+    if not ids:
+        return {}
+    ranked = (
+        select(
+            Checkin.person_id.label("person_id"),
+            Checkin.checkin_date.label("on"),
+            InstrumentResponse.instrument_id.label("instrument"),
+            InstrumentResponse.total.label("total"),
+            InstrumentResponse.band.label("band"),
+            InstrumentResponse.metrics.label("metrics"),
+            func.row_number()
+            .over(
+                partition_by=(Checkin.person_id, InstrumentResponse.instrument_id),
+                order_by=(
+                    Checkin.checkin_date.desc(),
+                    Checkin.id.desc(),
+                    InstrumentResponse.id.desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
+        .where(Checkin.person_id.in_(ids), InstrumentResponse.instrument_id.in_(SCORED))
+        .subquery()
+    )
+    found: dict[int, dict[str, Latest]] = {}
+    rows = session.execute(
+        select(
+            ranked.c.person_id,
+            ranked.c.on,
+            ranked.c.instrument,
+            ranked.c.total,
+            ranked.c.band,
+            ranked.c.metrics,
+        ).where(ranked.c.rank == 1)
+    )
+    for person_id, on, instrument, total, band, metrics in rows:
+        value = _value(instrument, total, metrics)
+        if value is not None:
+            found.setdefault(person_id, {})[instrument] = Latest(value, on, band)
+    return found
+
+
+def _value(
+    instrument: str, total: int | None, metrics: dict[str, Any] | None
+) -> int | float | None:
+    if instrument == "sleep_diary":
+        efficiency = (metrics or {}).get("sleep_efficiency")
+        return float(efficiency) if isinstance(efficiency, int | float) else None
+    return total
+
+
+def _open_alerts(session: Session, ids: list[int]) -> dict[int, tuple[int, str | None]]:
+    """Open (not yet acknowledged) alerts per person, and the highest severity among them."""
+    if not ids:
+        return {}
+    counts: dict[int, dict[str, int]] = {}
+    for person_id, severity, count in session.execute(
+        select(Alert.person_id, Alert.severity, func.count(Alert.id))
+        .where(Alert.person_id.in_(ids), Alert.status == AlertStatus.OPEN)
+        .group_by(Alert.person_id, Alert.severity)
+    ):
+        counts.setdefault(person_id, {})[severity] = count
+    return {
+        person_id: (
+            sum(by_severity.values()),
+            min(by_severity, key=lambda s: (_SEVERITY_RANK.get(s, 2), s)),
+        )
+        for person_id, by_severity in counts.items()
+    }
+
+
+def _last_daily_checkins(session: Session, ids: list[int]) -> dict[int, dt.date]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Checkin.person_id, func.max(Checkin.checkin_date))
+        .where(Checkin.person_id.in_(ids), Checkin.kind == CheckinKind.DAILY.value)
+        .group_by(Checkin.person_id)
+    )
+    return {person_id: last for person_id, last in rows if last is not None}
+
+
+def _approved_plans(session: Session, ids: list[int]) -> dict[int, PlanContent]:
+    if not ids:
+        return {}
+    versions = session.scalars(
+        select(PlanVersion).where(
+            and_(PlanVersion.person_id.in_(ids), PlanVersion.status == plans.APPROVED)
+        )
+    )
+    return {v.person_id: to_content(parse(PlanInput, v.content)) for v in versions}
+
+
+def _plan_columns(
+    session: Session, person_id: int, content: PlanContent | None, today: dt.date
+) -> tuple[Amount | None, int | None]:
+    """Today's planned kratom (the taper step in force, else the regimen's kratom) and the
+    on-target days of the last week. Per person: see `caseload`."""
+    if content is None:
+        return None, None
+    start = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
+    result = adherence_domain.kratom(
+        content, day_logs(session, person_id, start, today), start, today
+    )
+    planned = result.days[-1].target if result.days else None
+    return planned, result.counts[adherence_domain.KratomStatus.ON_TARGET]
+
+
+# -- the plan editor's live check --------------------------------------------------------
+
+
+def review_draft(
+    session: Session, clock: Clock, actor: Actor, handle: str, data: PlanInput | None
+) -> plans.PlanReview | None:
+    """Review a plan being edited for this person, against their own safety profile (their
+    conditions and medications) and their clinic's country. Stores nothing but the audit row:
+    reading the profile is a read of health data.
+
+    With `data` None (a half-filled form that is not a plan yet) it only checks that the
+    actor may draft this person's plan, and returns None."""
+    person = find_user(session, handle)
+    if person.role != Role.PERSON:
+        raise InvalidInput("person", f"'{person.handle}' is not a person in recovery")
+    require(session, actor, Action.PLAN_DRAFT, person=person)
+    if data is None:
+        return None
+    found = plans.review(
+        data, profile=profile_of(session, person.id), country=person.clinic.country
+    )
+    audit.record(
+        session,
+        clock,
+        actor,
+        "plan.review",
+        person_id=person.id,
+        resource_type="plan_version",
+        detail={"needs_acknowledging": found.needs_acknowledging},
+    )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEditor:
+    """What the plan editor starts from: the approved version, if any, and waiting drafts."""
+
+    handle: str
+    name: str
+    approved: plans.VersionView | None
+    drafts: tuple[tuple[int, dt.datetime], ...]  # (number, created at), oldest first
+
+
+def plan_editor(session: Session, clock: Clock, actor: Actor, handle: str) -> PlanEditor:
+    """Open the plan editor: only a clinician who may draft this person's plan may."""
+    person = find_user(session, handle)
+    if person.role != Role.PERSON:
+        raise InvalidInput("person", f"'{person.handle}' is not a person in recovery")
+    require(session, actor, Action.PLAN_DRAFT, person=person)
+    try:
+        approved: plans.VersionView | None = plans.show(session, clock, actor, person.handle)
+    except NotFound:
+        approved = None
+    drafts = tuple(
+        (number, created)
+        for number, status, created in plans.versions(session, clock, actor, person.handle)
+        if status == plans.DRAFT
+    )
+    return PlanEditor(person.handle, person.display_name, approved, drafts)

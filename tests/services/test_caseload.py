@@ -1,0 +1,252 @@
+"""The caseload on the real database: whose rows, their values, urgency order, no N+1."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from taperline.clock import FixedClock
+from taperline.db.models import AuditEvent
+from taperline.domain.errors import InvalidInput
+from taperline.domain.types import Role
+from taperline.schemas.plans import PlanInput
+from taperline.services import caseload, plans
+from taperline.services.authz import AccessDenied
+from taperline.services.people import add_condition
+from tests.actors import Cast, cast
+from tests.factories import OPERATOR, actor_for, checkin_data, make_clinic, make_user, submit
+
+DIARY = {
+    "into_bed": "22:30",
+    "tried_to_sleep": "22:40",
+    "sleep_onset_minutes": 20,
+    "awakenings": 1,
+    "awake_minutes": 30,
+    "final_awakening": "06:30",
+    "out_of_bed": "06:40",
+    "quality": 3,
+}
+
+
+def handles(rows: list[caseload.CaseloadRow]) -> list[str]:
+    return [row.handle for row in rows]
+
+
+def more_people(session: Session, clock: FixedClock, people: Cast, *names: str) -> None:
+    for name in names:
+        make_user(session, clock, people.pat.clinic, name, Role.PERSON, clinicians=("cleo",))
+
+
+@contextmanager
+def counted(session: Session) -> Iterator[list[str]]:
+    statements: list[str] = []
+    connection = session.connection()
+
+    def before(*args: Any) -> None:
+        if str(args[2]).lstrip().upper().startswith("SELECT"):
+            statements.append(str(args[2]))
+
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+
+
+def test_a_clinician_sees_only_the_people_in_their_care(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    assert handles(caseload.caseload(session, clock, actor_for(people.cleo))) == ["pat"]
+    assert handles(caseload.caseload(session, clock, actor_for(people.uma))) == ["quinn"]
+    assert caseload.caseload(session, clock, actor_for(people.olga)) == []  # another clinic
+    assert set(handles(caseload.caseload(session, clock, OPERATOR))) >= {"pat", "quinn"}
+
+
+def test_admins_and_people_have_no_caseload(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    for user in (people.ada, people.pat):
+        with pytest.raises(AccessDenied):
+            caseload.caseload(session, clock, actor_for(user))
+
+
+def test_rows_are_sorted_by_urgency(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    more_people(session, clock, people, "rae", "sky", "tom", "uli")
+    today = clock.today()
+    submit(session, clock, OPERATOR, "pat", checkin_data(today))
+    submit(session, clock, OPERATOR, "rae", checkin_data(today, red_flags=["red_flag.seizure"]))
+    submit(session, clock, OPERATOR, "sky", checkin_data(today, used_non_prescribed_opioids=True))
+    submit(session, clock, OPERATOR, "uli", checkin_data(today - dt.timedelta(days=5)))
+    rows = caseload.caseload(session, clock, actor_for(people.cleo))
+    assert handles(rows) == ["rae", "sky", "tom", "uli", "pat"]
+    by_handle = {row.handle: row for row in rows}
+    assert by_handle["rae"].highest_severity == "urgent" and by_handle["rae"].open_alerts >= 1
+    assert by_handle["sky"].highest_severity == "warning"
+    assert by_handle["tom"].days_since_checkin is None
+    assert (by_handle["uli"].days_since_checkin, by_handle["pat"].days_since_checkin) == (5, 0)
+    only = caseload.caseload(session, clock, actor_for(people.cleo), only_alerts=True)
+    assert handles(only) == ["rae", "sky"]
+
+
+def test_values_are_what_was_submitted(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    cleo = actor_for(people.cleo)
+    today = clock.today()  # pat lives in New York: 11:00 there, the same date
+    start = today - dt.timedelta(days=3)
+    draft = plans.draft(
+        session,
+        clock,
+        cleo,
+        "pat",
+        PlanInput.model_validate(
+            {
+                "taper": {
+                    "form": "leaf_powder",
+                    "start": start.isoformat(),
+                    "current": {"amount": 12, "unit": "g"},
+                    "target": {"amount": 6, "unit": "g"},
+                    "method": "fixed",
+                    "step": 0.75,
+                    "step_days": 7,
+                    "smallest_step": {"amount": 0.25, "unit": "g"},
+                    "doses": [{"time": "08:00"}],
+                    "long_term_use": False,
+                }
+            }
+        ),
+    )
+    plans.approve(session, clock, cleo, "pat", draft.number, draft.review.needs_acknowledging)
+
+    def kratom(grams: str) -> list[dict[str, str]]:
+        return [{"category": "kratom", "form": "leaf_powder", "amount": grams, "unit": "g"}]
+
+    submit(
+        session, clock, OPERATOR, "pat", checkin_data(today - dt.timedelta(2), doses=kratom("13"))
+    )
+    submit(
+        session,
+        clock,
+        OPERATOR,
+        "pat",
+        checkin_data(today - dt.timedelta(1), doses=kratom("11.25")),
+    )
+    submit(
+        session,
+        clock,
+        OPERATOR,
+        "pat",
+        checkin_data(
+            today,
+            doses=kratom("11.25"),
+            responses={
+                "sows": [2] * 8 + [0] * 8,
+                "craving": [3, 6],
+                "phq9": [1, 1, 1, 1, 1, 1, 0, 0, 0],
+                "sleep_diary": DIARY,
+            },
+        ),
+    )
+    [row] = caseload.caseload(session, clock, cleo)
+    assert (row.handle, row.name) == ("pat", "Pat")
+    assert row.sows is not None and (row.sows.value, row.sows.on) == (16, today)
+    assert row.craving is not None and row.craving.value == 6  # the stronger of the two
+    assert row.phq9 is not None and (row.phq9.value, row.phq9.band) == (6, "mild")
+    assert row.sleep_efficiency is not None and row.sleep_efficiency.value == pytest.approx(85.7)
+    assert str(row.planned_kratom) == "11.25 g"  # the first step, three days in
+    assert row.on_target_days == 2  # 13 g is above; days without a check-in are unknown
+    assert (row.last_checkin, row.days_since_checkin, row.open_alerts) == (today, 0, 0)
+
+
+def test_a_person_without_checkins_or_plan_shows_nothing_not_zero(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    [row] = caseload.caseload(session, clock, actor_for(people.cleo))
+    assert (row.sows, row.craving, row.phq9, row.sleep_efficiency) == (None, None, None, None)
+    assert (row.last_checkin, row.days_since_checkin) == (None, None)
+    assert (row.planned_kratom, row.on_target_days, row.has_plan) == (None, None, False)
+    assert (row.open_alerts, row.highest_severity) == (0, None)
+
+
+def test_search_by_handle_or_name_and_one_audit_row(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    more_people(session, clock, people, "rae", "sky")
+    cleo = actor_for(people.cleo)
+    before = session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "caseload.read")
+    )
+    assert handles(caseload.caseload(session, clock, cleo, search="  RA ")) == ["rae"]
+    assert handles(caseload.caseload(session, clock, cleo, search="%")) == []  # not a wildcard
+    after = session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "caseload.read")
+    )
+    assert (after or 0) - (before or 0) == 2
+    with pytest.raises(InvalidInput) as error:
+        caseload.caseload(session, clock, cleo, search="x" * 101)
+    assert error.value.field == "q"
+
+
+def test_the_number_of_queries_does_not_grow_with_the_caseload(
+    session: Session, clock: FixedClock
+) -> None:
+    other = make_clinic(session, clock, "Quiet Clinic")
+    small = make_user(session, clock, other, "nia", Role.CLINICIAN)
+    large = make_user(session, clock, other, "oto", Role.CLINICIAN)
+    make_user(session, clock, other, "p0", Role.PERSON, clinicians=("nia",))
+    for index in range(1, 7):
+        make_user(session, clock, other, f"p{index}", Role.PERSON, clinicians=("oto",))
+    for index in range(7):
+        submit(session, clock, OPERATOR, f"p{index}", checkin_data(clock.today()))
+    session.flush()
+    with counted(session) as one:
+        assert len(caseload.caseload(session, clock, actor_for(small))) == 1
+    with counted(session) as six:
+        assert len(caseload.caseload(session, clock, actor_for(large))) == 6
+    assert len(one) == len(six) == 5  # people, latest scores, alerts, check-ins, plans
+
+
+def test_the_live_plan_check_uses_the_persons_profile_and_is_refused_outside_care(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    add_condition(session, clock, OPERATOR, "pat", "kidney_disease")
+    plan = PlanInput.model_validate(
+        {"regimen": [{"category": "magnesium", "amount": 250, "unit": "mg", "times": ["22:00"]}]}
+    )
+    cleo = actor_for(people.cleo)
+    review = caseload.review_draft(session, clock, cleo, "pat", plan)
+    assert review is not None
+    assert "interaction.magnesium_kidney_disease" in {f.rule_id for f in review.findings}
+    assert plans.review(plan).findings == ()  # without the profile it would be missed
+    assert caseload.review_draft(session, clock, cleo, "pat", None) is None  # access only
+    for outsider in (people.uma, people.olga, people.ada, people.pat):
+        with pytest.raises(AccessDenied):
+            caseload.review_draft(session, clock, actor_for(outsider), "pat", None)
+
+
+def test_the_plan_editor_starts_from_the_approved_plan_and_lists_drafts(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    cleo = actor_for(people.cleo)
+    empty = caseload.plan_editor(session, clock, cleo, "pat")
+    assert (empty.name, empty.approved, empty.drafts) == ("Pat", None, ())
+    plan = PlanInput.model_validate(
+        {"regimen": [{"category": "melatonin", "amount": 3, "unit": "mg", "times": ["21:30"]}]}
+    )
+    plans.approve(
+        session, clock, cleo, "pat", plans.draft(session, clock, cleo, "pat", plan).number, []
+    )
+    plans.draft(session, clock, cleo, "pat", plan, "again")
+    editor = caseload.plan_editor(session, clock, cleo, "pat")
+    assert editor.approved is not None and editor.approved.number == 1
+    assert [number for number, _ in editor.drafts] == [2]
+    with pytest.raises(AccessDenied):
+        caseload.plan_editor(session, clock, actor_for(people.pat), "pat")  # reads, not drafts
