@@ -1316,43 +1316,13 @@ def audit_export(
     ] = None,
 ) -> None:
     """Export the clinic's audit log (a clinic admin, with --as)."""
-    import csv
-    import io
-
     from taperline.services import audit
 
     with STATE.work() as (session, actor):
         events = audit.clinic_log(session, STATE.clock, actor, limit=limit)
-        rows = [
-            (
-                e.occurred_at.isoformat(),
-                e.actor_label,
-                e.action,
-                e.person_id or "",
-                e.resource_type,
-                e.resource_id or "",
-                e.outcome,
-                e.source,
-            )
-            for e in events
-        ]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "occurred_at",
-            "actor",
-            "action",
-            "person_id",
-            "resource",
-            "resource_id",
-            "outcome",
-            "from",
-        ]
-    )
-    writer.writerows(rows)
+        text = audit.to_csv(events)
     if csv_out is None or str(csv_out) == "-":
-        typer.echo(buffer.getvalue(), nl=False)
+        typer.echo(text, nl=False)
         return
-    csv_out.write_text(buffer.getvalue(), encoding="utf-8")
-    out.print(f"Wrote {len(rows)} events to {csv_out}.")
+    csv_out.write_text(text, encoding="utf-8")
+    out.print(f"Wrote {len(events)} events to {csv_out}.")

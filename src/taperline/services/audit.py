@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -75,3 +77,36 @@ def clinic_log(
         session, clock, actor, "audit.read", resource_type="audit", detail={"count": len(events)}
     )
     return events
+
+
+CSV_HEADER = (
+    "occurred_at",
+    "actor",
+    "action",
+    "person_id",
+    "resource",
+    "resource_id",
+    "outcome",
+    "from",
+)
+
+
+def to_csv(events: list[AuditEvent]) -> str:
+    """The audit log as CSV, one event a row (the same for the admin page and the CLI)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for e in events:
+        writer.writerow(
+            [
+                e.occurred_at.isoformat(),
+                e.actor_label,
+                e.action,
+                e.person_id or "",
+                e.resource_type,
+                e.resource_id or "",
+                e.outcome,
+                e.source,
+            ]
+        )
+    return buffer.getvalue()

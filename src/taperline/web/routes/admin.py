@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -42,35 +39,8 @@ def audit_page(
 @router.get("/audit.csv")
 def audit_csv(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Response:
     events = audit.clinic_log(session, clock, viewer.actor, limit=100_000)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "occurred_at",
-            "actor",
-            "action",
-            "person_id",
-            "resource",
-            "resource_id",
-            "outcome",
-            "from",
-        ]
-    )
-    for e in events:
-        writer.writerow(
-            [
-                e.occurred_at.isoformat(),
-                e.actor_label,
-                e.action,
-                e.person_id or "",
-                e.resource_type,
-                e.resource_id or "",
-                e.outcome,
-                e.source,
-            ]
-        )
     return Response(
-        buffer.getvalue(),
+        audit.to_csv(events),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="taperline-audit.csv"'},
     )

@@ -11,7 +11,7 @@ import re
 import secrets
 import zoneinfo
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -174,10 +174,11 @@ def alerts_page(
     )
 
 
-@router.post("/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)
-def acknowledge_alert(
+@router.post("/alerts/{alert_id}/{step}", response_class=HTMLResponse)
+def alert_step(
     request: Request,
     alert_id: int,
+    step: Literal["acknowledge", "resolve"],
     session: SessionDep,
     clock: ClockDep,
     viewer: WriterDep,
@@ -185,32 +186,12 @@ def acknowledge_alert(
     next: Annotated[str, Form(max_length=500)] = "",  # noqa: A002
     status: Annotated[str, Form(max_length=20)] = "all",
 ) -> Response:
+    """Acknowledge or resolve an alert, with a note (a clinician who cares for the person)."""
+    action = safety.acknowledge if step == "acknowledge" else safety.resolve
     try:
-        safety.acknowledge(session, clock, viewer.actor, alert_id, note)
+        action(session, clock, viewer.actor, alert_id, note)
     except InvalidInput as error:
-        return _alert_failed(
-            request, session, clock, viewer, alert_id, "acknowledge", note, status, error
-        )
-    return RedirectResponse(_safe_next(next), status_code=303)
-
-
-@router.post("/alerts/{alert_id}/resolve", response_class=HTMLResponse)
-def resolve_alert(
-    request: Request,
-    alert_id: int,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: WriterDep,
-    note: Annotated[str, Form(max_length=4000)] = "",
-    next: Annotated[str, Form(max_length=500)] = "",  # noqa: A002
-    status: Annotated[str, Form(max_length=20)] = "all",
-) -> Response:
-    try:
-        safety.resolve(session, clock, viewer.actor, alert_id, note)
-    except InvalidInput as error:
-        return _alert_failed(
-            request, session, clock, viewer, alert_id, "resolve", note, status, error
-        )
+        return _alert_failed(request, session, clock, viewer, alert_id, step, note, status, error)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
