@@ -1326,3 +1326,34 @@ def audit_export(
         return
     csv_out.write_text(text, encoding="utf-8")
     out.print(f"Wrote {len(events)} events to {csv_out}.")
+
+
+totp_app = typer.Typer(help="A second factor (TOTP) for clinicians.", no_args_is_help=True)
+app.add_typer(totp_app, name="totp")
+
+
+@totp_app.command("enable")
+@handles_errors
+def totp_enable() -> None:
+    """Show a new secret to add to an authenticator app (nothing changes until confirmed)."""
+    from taperline.services import accounts
+
+    with STATE.work() as (_session, actor):
+        secret, uri = accounts.new_totp_secret(actor)
+    out.print(f"Add this key to your authenticator app: [bold]{secret}[/]")
+    out.print(f"(or this link: {uri})")
+    out.print("Then run: taperline --as YOU totp confirm --secret KEY --code 123456")
+
+
+@totp_app.command("confirm")
+@handles_errors
+def totp_confirm(
+    secret: Annotated[str, typer.Option(help="The key shown by `totp enable`.")],
+    code: Annotated[str, typer.Option(help="The current 6-digit code from your app.")],
+) -> None:
+    """Turn the second factor on; logins will then ask for a code."""
+    from taperline.services import accounts
+
+    with STATE.work() as (session, actor):
+        accounts.confirm_totp(session, STATE.clock, actor, secret, code)
+    out.print("Second factor on: logging in will ask for a code from your app.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -341,4 +342,32 @@ def test_tokens_invites_and_the_audit_export(run, tmp_path: Path) -> None:  # ty
         text.startswith("occurred_at,actor,action")
         and "account.invite" in text
         and "token_create" in text
+    )
+
+
+@pytest.mark.usefixtures("clinic")
+def test_a_clinician_enrols_a_second_factor_only_with_a_right_code(run) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    import pyotp
+
+    output = ok(run("--as", "cleo", "totp", "enable"))
+    secret = re.search(r"key to your authenticator app: (\w+)", output).group(1)  # type: ignore[union-attr]
+    fails(run("--as", "pat", "totp", "enable"), "totp: a second factor is offered to clinicians")
+    fails(
+        run("--as", "cleo", "totp", "confirm", "--secret", secret, "--code", "000000"),
+        "code: does not match",
+    )
+    noon = dt.datetime.fromisoformat(TODAY + "T12:00:00+00:00")
+    assert "Second factor on" in ok(
+        run(
+            "--as",
+            "cleo",
+            "totp",
+            "confirm",
+            "--secret",
+            secret,
+            "--code",
+            pyotp.TOTP(secret).at(noon),
+        )
     )

@@ -86,3 +86,60 @@ def test_a_login_form_without_its_prelogin_token_is_refused(app_client: TestClie
 def test_login_never_redirects_off_site(app_client: TestClient) -> None:
     form = app_client.get("/login?next=//evil.example/")
     assert 'name="next" value=""' in form.text
+
+
+def test_a_clinician_with_a_second_factor_needs_the_current_code(demo_url: str) -> None:
+    import datetime as dt
+
+    import pyotp
+
+    from taperline.clock import FixedClock
+    from taperline.db.engine import make_engine, make_sessionmaker
+    from taperline.services import accounts, people
+    from taperline.services.uow import unit_of_work
+    from taperline.web.app import create_app
+    from tests.factories import actor_for
+    from tests.web.conftest import NOW, web_settings
+
+    clock = FixedClock(NOW)
+    engine = make_engine(demo_url)
+    with unit_of_work(make_sessionmaker(engine), clock) as session:
+        from taperline.domain.access import Actor
+        from taperline.domain.types import Role
+
+        operator = Actor.operator("tests")
+        clinic = people.find_clinic(session, None)
+        tess = people.add_account(
+            session,
+            clock,
+            operator,
+            handle="tess",
+            display_name="Tess",
+            role=Role.CLINICIAN,
+            clinic=clinic,
+            timezone="UTC",
+        )
+        accounts.set_password(session, clock, web_settings(demo_url), tess, PASSWORD, operator)
+        secret, uri = accounts.new_totp_secret(actor_for(tess))
+        assert uri.startswith("otpauth://totp/") and "Taperline" in uri
+        accounts.confirm_totp(session, clock, actor_for(tess), secret, pyotp.TOTP(secret).at(NOW))
+    engine.dispose()
+    app = create_app(web_settings(demo_url), clock=clock)
+    with TestClient(app) as client:
+        form = client.get("/login")
+        prelogin = re.search(r'name="prelogin" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+        first = client.post(
+            "/login",
+            data={"handle": "tess", "password": PASSWORD, "prelogin": prelogin, "next": ""},
+            follow_redirects=False,
+        )
+        assert first.status_code == 303, first.text[-600:]
+        assert first.headers["location"] == "/login/second-factor"
+        assert client.get("/caseload", follow_redirects=False).status_code == 303  # not in yet
+        wrong = client.post("/login/second-factor", data={"code": "000000"}, follow_redirects=False)
+        assert wrong.status_code == 401
+        code = pyotp.TOTP(secret).at(NOW + dt.timedelta(seconds=5))
+        right = client.post("/login/second-factor", data={"code": code}, follow_redirects=False)
+        assert right.status_code == 303 and right.headers["location"] == "/caseload"
+        assert client.get("/caseload").status_code == 200
+    app.state.engine.dispose()

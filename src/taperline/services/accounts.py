@@ -182,16 +182,32 @@ def csrf_matches(expected: str, given: str | None) -> bool:
 # -- second factor (clinicians, optional) -------------------------------------------------
 
 
-def begin_totp(session: Session, clock: Clock, actor: Actor, user: User) -> str:
-    """A new secret to show as a QR code or key; the factor is on once a code is confirmed."""
-    if user.role != Role.CLINICIAN:
+def new_totp_secret(actor: Actor) -> tuple[str, str]:
+    """A fresh secret and its otpauth:// URI for an authenticator app. Nothing is stored until
+    a code from it is confirmed, so nobody can lock themselves out by starting enrolment."""
+    if actor.role is not Role.CLINICIAN:
         raise InvalidInput("totp", "a second factor is offered to clinicians")
     secret = pyotp.random_base32()
+    return secret, pyotp.TOTP(secret).provisioning_uri(name=actor.label, issuer_name="Taperline")
+
+
+def confirm_totp(session: Session, clock: Clock, actor: Actor, secret: str, code: str) -> None:
+    """Turn the second factor on once the person proves their app shows the right code."""
+    if actor.role is not Role.CLINICIAN or actor.user_id is None:
+        raise InvalidInput("totp", "a second factor is offered to clinicians")
+    secret = secret.strip().upper()
+    try:
+        valid = pyotp.TOTP(secret).verify(code.strip(), for_time=clock.now(), valid_window=1)
+    except (ValueError, TypeError):
+        raise InvalidInput("secret", "is not a valid authenticator secret") from None
+    if not valid:
+        raise InvalidInput("code", "does not match; use the current 6-digit code from your app")
+    user = session.get(User, actor.user_id)
+    assert user is not None
     user.totp_secret = secret
     audit.record(
         session, clock, actor, "account.totp_enable", resource_type="user", resource_id=user.id
     )
-    return secret
 
 
 def verify_totp(user: User, code: str, clock: Clock) -> bool:
