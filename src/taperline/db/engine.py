@@ -20,7 +20,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy issue BEGIN itself so SAVEPOINTs and rollbacks behave (pysqlite quirk).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # IMMEDIATE: every unit of work may write (audit rows at least), and a deferred
+        # transaction that starts as a reader and then writes fails at once with "database is
+        # locked" instead of waiting. Taking the write lock at BEGIN makes writers queue on
+        # busy_timeout: one writer at a time, short transactions.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -31,7 +35,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=30000")  # writers queue (BEGIN IMMEDIATE) rather than fail
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

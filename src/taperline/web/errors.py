@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 
 from taperline.domain.errors import Forbidden, InvalidInput, NotFound
 from taperline.web.deps import CsrfFailed, LoginRequired
@@ -61,6 +62,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CsrfFailed)
     async def csrf(request: Request, error: CsrfFailed) -> Response:
         return problem(request, 403, "csrf_token", str(error))
+
+    @app.exception_handler(OperationalError)
+    async def busy(request: Request, error: OperationalError) -> Response:
+        # SQLite's single writer was busy for longer than busy_timeout: say so, never a 500.
+        if "database is locked" not in str(error.orig):
+            raise error
+        response = problem(
+            request, 503, None, "Taperline is busy right now; please try again in a moment."
+        )
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, error: LoginRequired) -> Response:

@@ -1,0 +1,864 @@
+"""Benchmark Taperline's web stack on a seeded clinic: pages, API and check-ins over real HTTP.
+
+This prints figures; it checks nothing about speed (the goal lines only say how the figures
+compare). Run from the repository root:
+
+    .venv/bin/python bench/bench_web.py [--people N] [--days D] [--postgres URL]
+
+A clinic of N people with D days of check-ins each is bulk-inserted into a fresh database,
+the real app is served by uvicorn on 127.0.0.1, and httpx drives it with 16 concurrent
+connections. GET /healthz is measured in the same run as the reference. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import math
+import multiprocessing
+import os
+import platform
+import re
+import socket
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import fastapi
+import httpx
+import sqlalchemy
+import uvicorn
+from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+import taperline
+from taperline.clock import FixedClock
+from taperline.config import Settings
+from taperline.db import migrate
+from taperline.db.engine import make_engine, make_sessionmaker
+from taperline.db.models import CareRelationship, Checkin, DoseLog, InstrumentResponse, User
+from taperline.domain.access import Actor
+from taperline.domain.instruments.registry import INSTRUMENTS
+from taperline.domain.types import Role
+from taperline.services import accounts, people
+from taperline.services.uow import unit_of_work
+from taperline.web.app import create_app
+
+POSTGRES_ENV = "TAPERLINE_BENCH_POSTGRES_URL"
+BENCH_INSTANT = dt.datetime(2026, 3, 14, 15, 0, tzinfo=dt.UTC)  # 11:00 in New York
+TIMEZONE = "America/New_York"
+OPERATOR = Actor.operator("bench")
+PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway database
+SEED_CHUNK_PEOPLE = 250  # people per insert batch (× days rows per executemany)
+
+# Goals from the issue.
+GOAL_CHECKIN_RATIO = 0.3  # check-ins/s ≥ 0.3 × hello-world requests/s
+GOAL_CHECKIN_P99_MS = 50.0
+GOAL_CASELOAD_FACTOR = 10.0  # caseload p95 ≤ 10 × hello-world p99
+
+SOWS = INSTRUMENTS["sows"].score([1] * 16)
+CRAVING = INSTRUMENTS["craving"].score([4, 1])
+
+
+# -- 1. seeding --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    seconds: float
+    rows: dict[str, int]
+    clinician: str  # the benchmark's clinician
+    caseload: list[str]  # handles of the people in that clinician's care
+    token: str  # that clinician's API token
+    first_seeded_day: dt.date
+    last_bench_day: dt.date  # last day seeded for the clinician's people (posts go after it)
+    db_bytes: int | None
+
+
+def clinician_handle(number: int) -> str:
+    return f"c{number + 1:03d}"
+
+
+def person_handle(number: int) -> str:
+    return f"p{number + 1:06d}"
+
+
+def noon_utc(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(16, 0), tzinfo=dt.UTC)  # noon in New York, roughly
+
+
+def seed(engine: Engine, args: argparse.Namespace, post_days: int) -> Seeded:
+    """Accounts through the services; people and their history bulk-inserted with Core."""
+    start = time.perf_counter()
+    migrate.upgrade(engine)
+    clock = FixedClock(BENCH_INSTANT)
+    sessions = make_sessionmaker(engine)
+    settings = web_settings(engine.url.render_as_string(hide_password=False))
+    with unit_of_work(sessions, clock) as session:
+        clinic = people.create_clinic(session, clock, OPERATOR, "Bench Clinic")
+        clinic_id = clinic.id
+        for number in range(args.clinicians):
+            user = people.add_account(
+                session,
+                clock,
+                OPERATOR,
+                handle=clinician_handle(number),
+                display_name=f"Clinician {number + 1}",
+                role=Role.CLINICIAN,
+                clinic=clinic,
+                timezone=TIMEZONE,
+            )
+            if number == 0:
+                accounts.set_password(session, clock, settings, user, PASSWORD, OPERATOR)
+                bench_actor = Actor(
+                    label=f"user:{user.handle}",
+                    source="bench",
+                    user_id=user.id,
+                    role=Role.CLINICIAN,
+                    clinic_id=clinic_id,
+                )
+        token = accounts.create_token(session, clock, bench_actor, "bench")
+    with engine.connect() as connection:
+        clinician_ids = dict(
+            connection.execute(
+                select(User.handle, User.id).where(User.role == Role.CLINICIAN.value)
+            ).all()
+        )
+    print(f"  accounts of {args.clinicians} clinicians created", flush=True)
+
+    today = clock.today()
+    per_clinician = -(-args.people // args.clinicians)
+    bench_people = min(per_clinician, args.people)
+    # The benchmark clinician's people get their history `post_days` earlier, so the timed
+    # check-ins fill the days after it up to today (each person one check-in a day, in order).
+    now = clock.now()
+    with engine.begin() as connection:
+        connection.execute(
+            insert(User),
+            [
+                {
+                    "clinic_id": clinic_id,
+                    "role": Role.PERSON.value,
+                    "handle": person_handle(n),
+                    "display_name": f"Person {n + 1}",
+                    "timezone": TIMEZONE,
+                    "active": True,
+                    "created_at": now - dt.timedelta(days=args.days + post_days + 1),
+                    "created_by_id": None,
+                    "password_hash": None,
+                    "failed_logins": 0,
+                }
+                for n in range(args.people)
+            ],
+        )
+        person_ids = dict(
+            connection.execute(
+                select(User.handle, User.id).where(User.role == Role.PERSON.value)
+            ).all()
+        )
+        connection.execute(
+            insert(CareRelationship),
+            [
+                {
+                    "clinician_id": clinician_ids[clinician_handle(n // per_clinician)],
+                    "person_id": person_ids[person_handle(n)],
+                    "created_at": now - dt.timedelta(days=args.days + post_days + 1),
+                    "created_by_id": None,
+                    "ended_at": None,
+                    "ended_by_id": None,
+                }
+                for n in range(args.people)
+            ],
+        )
+    print(f"  {args.people:,} people and their care relationships inserted", flush=True)
+
+    with engine.connect() as connection:
+        next_id = (connection.scalar(select(func.max(Checkin.id))) or 0) + 1
+    payload_hash = "0" * 64
+    sows_answers, craving_answers = dict(SOWS.answers), dict(CRAVING.answers)
+    for chunk_start in range(0, args.people, SEED_CHUNK_PEOPLE):
+        checkin_rows: list[dict[str, Any]] = []
+        response_rows: list[dict[str, Any]] = []
+        dose_rows: list[dict[str, Any]] = []
+        for n in range(chunk_start, min(chunk_start + SEED_CHUNK_PEOPLE, args.people)):
+            person_id = person_ids[person_handle(n)]
+            last_day = today - dt.timedelta(days=post_days if n < bench_people else 0)
+            for back in range(args.days - 1, -1, -1):
+                day = last_day - dt.timedelta(days=back)
+                created = noon_utc(day)
+                checkin_id = next_id
+                next_id += 1
+                checkin_rows.append(
+                    {
+                        "id": checkin_id,
+                        "person_id": person_id,
+                        "kind": "daily",
+                        "checkin_date": day,
+                        "idempotency_key": f"seed-{day.isoformat()}",
+                        "payload_hash": payload_hash,
+                        "note": "",
+                        "red_flags": [],
+                        "used_non_prescribed_opioids": False,
+                        "activities": {},
+                        "created_at": created,
+                        "created_by_id": None,
+                    }
+                )
+                for score, answers in ((CRAVING, craving_answers), (SOWS, sows_answers)):
+                    response_rows.append(
+                        {
+                            "checkin_id": checkin_id,
+                            "instrument_id": score.instrument_id,
+                            "instrument_version": score.instrument_version,
+                            "answers": answers,
+                            "total": score.total,
+                            "band": score.band,
+                            "positive_screen": score.positive_screen,
+                            "metrics": {},
+                            "flags": [],
+                            "created_at": created,
+                            "created_by_id": None,
+                        }
+                    )
+                dose_rows.append(
+                    {
+                        "person_id": person_id,
+                        "checkin_id": checkin_id,
+                        "category": "kratom",
+                        "form": "leaf_powder",
+                        "product": "",
+                        "amount_thousandths": 2500,
+                        "unit": "g",
+                        "taken_on": day,
+                        "taken_time": dt.time(8, 0),
+                        "created_at": created,
+                        "created_by_id": None,
+                    }
+                )
+        with engine.begin() as connection:
+            connection.execute(insert(Checkin), checkin_rows)
+            connection.execute(insert(InstrumentResponse), response_rows)
+            connection.execute(insert(DoseLog), dose_rows)
+        done = min(chunk_start + SEED_CHUNK_PEOPLE, args.people)
+        if done % 2000 < SEED_CHUNK_PEOPLE or done == args.people:
+            print(
+                f"  check-ins of {done:,} people inserted ({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
+
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Ids were given explicitly: move the sequence past them.
+            connection.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('checkins', 'id'), "
+                    "(SELECT max(id) FROM checkins))"
+                )
+            )
+            connection.execute(text("ANALYZE"))
+        else:
+            connection.execute(text("ANALYZE"))
+    seconds = time.perf_counter() - start
+    db_bytes = None
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        db_bytes = sum(
+            p.stat().st_size
+            for p in Path(engine.url.database).parent.glob(Path(engine.url.database).name + "*")
+        )
+    return Seeded(
+        seconds=seconds,
+        rows=count_rows(engine),
+        clinician=clinician_handle(0),
+        caseload=[person_handle(n) for n in range(bench_people)],
+        token=token,
+        first_seeded_day=today - dt.timedelta(days=args.days - 1),
+        last_bench_day=today - dt.timedelta(days=post_days),
+        db_bytes=db_bytes,
+    )
+
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    tables = ("users", "care_relationships", "checkins", "instrument_responses", "dose_logs")
+    with engine.connect() as connection:
+        return {t: connection.scalar(text(f"SELECT count(*) FROM {t}")) or 0 for t in tables}
+
+
+# -- 2. the server -----------------------------------------------------------------------
+
+
+def web_settings(database_url: str) -> Settings:
+    """As tests/web/conftest.py: cheap argon2 (only the one login hashes)."""
+    return Settings(database_url=database_url, password_time_cost=1, password_memory_kib=8)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def log_config(log_file: Path) -> dict[str, Any]:
+    """uvicorn's error log (the app's unhandled exceptions) into a file, read after the run."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(levelname)s %(message)s"}},
+        "handlers": {
+            "file": {
+                "class": "logging.FileHandler",
+                "filename": str(log_file),
+                "formatter": "plain",
+            }
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["file"], "level": "WARNING", "propagate": False},
+            "uvicorn.error": {"level": "WARNING"},
+        },
+    }
+
+
+def make_server(database_url: str, port: int, log_file: Path) -> uvicorn.Server:
+    app = create_app(web_settings(database_url), clock=FixedClock(BENCH_INSTANT))
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=log_config(log_file),
+        access_log=False,
+        workers=1,
+    )
+    return uvicorn.Server(config)
+
+
+def serve_in_process(database_url: str, port: int, log_file: str) -> None:
+    make_server(database_url, port, Path(log_file)).run()
+
+
+def wait_for_port(port: int, alive: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError("the server stopped before it answered")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("uvicorn did not start within 60 s")
+
+
+@contextmanager
+def serve(database_url: str, log_file: Path, *, process: bool) -> Iterator[str]:
+    """The real app under uvicorn (one worker); yields its base URL.
+
+    By default in a background thread of this process (so the load generator shares the
+    GIL with it); with process=True in a child process of its own.
+    """
+    port = free_port()
+    if process:
+        child = multiprocessing.get_context("spawn").Process(
+            target=serve_in_process, args=(database_url, port, str(log_file)), daemon=True
+        )
+        child.start()
+        try:
+            wait_for_port(port, child.is_alive)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            child.terminate()  # SIGTERM: uvicorn shuts down gracefully
+            child.join(timeout=30)
+        return
+    server = make_server(database_url, port, log_file)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        wait_for_port(port, thread.is_alive)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        server.config.app.state.engine.dispose()
+
+
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout)\b.*$")
+
+
+def server_errors(log_file: Path) -> tuple[int, Counter[str]]:
+    """How many unhandled exceptions the server logged, and their final lines (by kind)."""
+    if not log_file.exists():
+        return 0, Counter()
+    text_ = log_file.read_text(encoding="utf-8", errors="replace")
+    unhandled = text_.count("Exception in ASGI application")
+    kinds: Counter[str] = Counter()
+    for block in text_.split("ERROR Exception in ASGI application")[1:]:
+        finals = [line for line in block.splitlines() if EXCEPTION_LINE.match(line)]
+        statements = [line for line in block.splitlines() if line.startswith("[SQL: ")]
+        if finals:
+            where = f"  <- {statements[-1][:90]}" if statements else ""
+            kinds[finals[-1][:110] + where] += 1
+    return unhandled, kinds
+
+
+# -- 3. load -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LoadFigure:
+    name: str
+    requests: int
+    seconds: float
+    latencies: list[float]  # seconds, the timed requests only
+    statuses: Counter[int] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)  # first few non-2xx answers
+    warmup_failures: int = 0
+
+    @property
+    def per_s(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, p: float) -> float:
+        """The p-th percentile latency in ms (nearest rank)."""
+        ordered = sorted(self.latencies)
+        rank = max(1, math.ceil(p / 100 * len(ordered)))
+        return ordered[rank - 1] * 1e3
+
+    @property
+    def non_2xx(self) -> int:
+        return sum(n for status, n in self.statuses.items() if not 200 <= status < 300)
+
+
+Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+async def drive(
+    name: str,
+    client: httpx.AsyncClient,
+    request: Request,
+    *,
+    count: int,
+    warmup: int,
+    concurrency: int,
+    first_index: int = 0,
+) -> LoadFigure:
+    """Warm up with `warmup` requests, then time `count` requests with `concurrency` workers.
+
+    Request i gets index first_index + i (warm-up first), so each one can be different.
+    """
+    figure = LoadFigure(name=name, requests=count, seconds=0.0, latencies=[])
+
+    async def run(total: int, offset: int, timed: bool) -> None:
+        next_index = 0
+
+        async def worker() -> None:
+            nonlocal next_index
+            while next_index < total:
+                index = offset + next_index
+                next_index += 1
+                began = time.perf_counter()
+                try:
+                    response = await request(client, index)
+                    status = response.status_code
+                except httpx.TransportError as error:  # the server dropped the connection
+                    response, status = None, 0
+                    problem = f"no answer ({type(error).__name__}: {error})"
+                elapsed = time.perf_counter() - began
+                if response is not None and not 200 <= status < 300:
+                    problem = (
+                        f"{status} {response.request.method} "
+                        f"{response.request.url.path}: {response.text[:300]!r}"
+                    )
+                if not 200 <= status < 300 and len(figure.problems) < 3:
+                    figure.problems.append(("(warm-up) " if not timed else "") + problem)
+                if timed:
+                    figure.latencies.append(elapsed)
+                    figure.statuses[status] += 1
+                elif not 200 <= status < 300:
+                    figure.warmup_failures += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+    await run(warmup, first_index, timed=False)
+    began = time.perf_counter()
+    await run(count, first_index + warmup, timed=True)
+    figure.seconds = time.perf_counter() - began
+    print(
+        f"  {name:<28} {figure.per_s:>8,.0f} req/s  p50 {figure.pct(50):6.1f} ms  "
+        f"p99 {figure.pct(99):6.1f} ms  non-2xx {figure.non_2xx}",
+        flush=True,
+    )
+    return figure
+
+
+def checkin_body(date: dt.date, key: str) -> dict[str, Any]:
+    return {
+        "date": date.isoformat(),
+        "idempotency_key": key,
+        "doses": [
+            {
+                "category": "kratom",
+                "form": "leaf_powder",
+                "amount": "2.5",
+                "unit": "g",
+                "time": "08:00",
+            }
+        ],
+        "responses": {"craving": [4, 1], "sows": [1] * 16},
+    }
+
+
+async def log_in(client: httpx.AsyncClient, handle: str) -> None:
+    """Through the real /login form: GET for the prelogin value and cookie, then POST."""
+    form = await client.get("/login")
+    found = re.search(r'name="prelogin" value="([^"]+)"', form.text)
+    if form.status_code != 200 or not found:
+        raise RuntimeError(f"GET /login answered {form.status_code} without a prelogin value")
+    answer = await client.post(
+        "/login",
+        data={"handle": handle, "password": PASSWORD, "prelogin": found.group(1), "next": ""},
+    )
+    if answer.status_code != 303 or answer.headers.get("location") != "/caseload":
+        raise RuntimeError(f"POST /login answered {answer.status_code}: {answer.text[:300]}")
+
+
+@dataclass(slots=True)
+class WebFigures:
+    hello: LoadFigure
+    checkins: LoadFigure
+    caseload: LoadFigure
+    api: LoadFigure
+    hello_after: LoadFigure
+    caseload_rows: int
+    api_people: int
+    checkins_stored: int
+
+
+async def measure(base_url: str, seeded: Seeded, args: argparse.Namespace) -> WebFigures:
+    limits = httpx.Limits(
+        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+    )
+    timeout = httpx.Timeout(60.0)
+    common: dict[str, Any] = {"base_url": base_url, "limits": limits, "timeout": timeout}
+    kw = {"count": args.requests, "warmup": args.warmup, "concurrency": args.concurrency}
+    bearer = {"Authorization": f"Bearer {seeded.token}"}
+    async with (
+        httpx.AsyncClient(http2=False, **common) as plain,
+        httpx.AsyncClient(http2=False, headers=bearer, **common) as api,
+        httpx.AsyncClient(http2=False, **common) as browser,
+    ):
+
+        async def healthz(client: httpx.AsyncClient, _index: int) -> httpx.Response:
+            return await client.get("/healthz")
+
+        hello = await drive("GET /healthz (hello world)", plain, healthz, **kw)
+
+        caseload = seeded.caseload
+        run_key = uuid.uuid4().hex[:8]
+
+        async def post_checkin(client: httpx.AsyncClient, index: int) -> httpx.Response:
+            # Person by person, then day by day after the seeded history: distinct dates.
+            slot, who = divmod(index, len(caseload))
+            date = seeded.last_bench_day + dt.timedelta(days=slot + 1)
+            return await client.post(
+                f"/api/v1/people/{caseload[who]}/checkins",
+                json=checkin_body(date, f"bench-{run_key}-{index:07d}"),
+            )
+
+        posted = await drive("POST check-ins (API)", api, post_checkin, **kw)
+
+        await log_in(browser, seeded.clinician)
+
+        async def caseload_page(client: httpx.AsyncClient, _index: int) -> httpx.Response:
+            return await client.get("/caseload")
+
+        page = await drive("GET /caseload (cookie)", browser, caseload_page, **kw)
+
+        async def api_people(client: httpx.AsyncClient, _index: int) -> httpx.Response:
+            return await client.get("/api/v1/people")
+
+        listed = await drive("GET /api/v1/people (bearer)", api, api_people, **kw)
+        hello_after = await drive("GET /healthz (again, at end)", plain, healthz, **kw)
+
+        # What the pages showed: the whole caseload, not an error page or an empty list.
+        sample_page = await browser.get("/caseload")
+        sample_api = await api.get("/api/v1/people")
+        rows = sum(h in sample_page.text for h in caseload) if sample_page.is_success else -1
+        api_count = int(sample_api.json()["count"]) if sample_api.is_success else -1
+    return WebFigures(
+        hello=hello,
+        checkins=posted,
+        caseload=page,
+        api=listed,
+        hello_after=hello_after,
+        caseload_rows=rows,
+        api_people=api_count,
+        checkins_stored=posted.statuses.get(201, 0),
+    )
+
+
+# -- backends ----------------------------------------------------------------------------
+
+
+@contextmanager
+def throwaway_postgres(admin_url: str) -> Iterator[str]:
+    """A new database on the server at admin_url, dropped (WITH FORCE) when done."""
+    name = f"taperline_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        print(f"  created database {name}", flush=True)
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            print(f"  dropped database {name}", flush=True)
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def database(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    """(url, description of the server)."""
+    if args.postgres:
+        with throwaway_postgres(args.postgres) as url:
+            engine = create_engine(url)
+            with engine.connect() as connection:
+                facts = [
+                    str(connection.exec_driver_sql(f"SHOW {name}").scalar())
+                    for name in ("server_version", "fsync", "synchronous_commit")
+                ]
+            engine.dispose()
+            yield url, (f"PostgreSQL {facts[0]}; fsync={facts[1]}, synchronous_commit={facts[2]}")
+    else:
+        with tempfile.TemporaryDirectory(prefix="taperline-bench-web-") as folder:
+            yield (
+                f"sqlite:///{Path(folder) / 'web.sqlite3'}",
+                f"SQLite {sqlite3.sqlite_version}; journal_mode=WAL, synchronous=NORMAL",
+            )
+
+
+# -- report ------------------------------------------------------------------------------
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        first, *rest = cells
+        return indent + "  ".join(
+            [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))]
+        )
+
+    return "\n".join(
+        [line(headers), indent + "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
+    )
+
+
+def verdict(met: bool) -> str:
+    return "MET" if met else "NOT MET"
+
+
+def report(
+    args: argparse.Namespace,
+    server: str,
+    seeded: Seeded,
+    web: WebFigures,
+    errors: tuple[int, Counter[str]],
+) -> None:
+    print()
+    print("=" * 78)
+    print(f"taperline {taperline.__version__} web benchmark")
+    print("=" * 78)
+    loop = "uvloop" if _has("uvloop") else "asyncio"
+    http = "httptools" if _has("httptools") else "h11"
+    facts = [
+        ("python", f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("cpu count", str(os.cpu_count())),
+        ("platform", platform.platform()),
+        ("database", server),
+        (
+            "server",
+            f"uvicorn {uvicorn.__version__} (1 worker, {http}, {loop}) in "
+            + ("a child process" if args.server_process else "a thread of this process")
+            + f"; fastapi {fastapi.__version__}",
+        ),
+        (
+            "client",
+            f"httpx {httpx.__version__} AsyncClient, HTTP/1.1 keep-alive, "
+            f"{args.concurrency} connections, same process",
+        ),
+        ("sqlalchemy", sqlalchemy.__version__),
+    ]
+    print("Machine")
+    for label, value in facts:
+        print(f"  {label:<12}{value}")
+
+    print()
+    print(
+        f"Seeded clinic: {args.people:,} people × {args.days} days, {args.clinicians} "
+        f"clinicians; bench clinician {seeded.clinician} cares for {len(seeded.caseload)}"
+    )
+    print(
+        table(
+            ["table", "rows"],
+            [[t, f"{n:,}"] for t, n in seeded.rows.items()],
+        )
+    )
+    size = f", database {seeded.db_bytes / 2**20:,.0f} MiB" if seeded.db_bytes else ""
+    print(f"  seeding took {seeded.seconds:,.1f} s{size}")
+
+    print()
+    print(
+        f"HTTP ({args.requests:,} timed requests each after {args.warmup} warm-up, "
+        f"{args.concurrency} concurrent; latency in ms)"
+    )
+    figures = [web.hello, web.checkins, web.caseload, web.api, web.hello_after]
+    print(
+        table(
+            ["endpoint", "req/s", "p50", "p95", "p99", "max", "non-2xx"],
+            [
+                [
+                    f.name,
+                    f"{f.per_s:,.0f}",
+                    f"{f.pct(50):.1f}",
+                    f"{f.pct(95):.1f}",
+                    f"{f.pct(99):.1f}",
+                    f"{max(f.latencies) * 1e3:.1f}",
+                    str(f.non_2xx),
+                ]
+                for f in figures
+            ],
+        )
+    )
+    print(
+        f"  caseload page lists {web.caseload_rows} of {len(seeded.caseload)} handles; "
+        f"API lists {web.api_people} people; check-ins stored (201): {web.checkins_stored:,}"
+    )
+    for f in figures:
+        statuses = ", ".join(f"{s or 'no answer'}×{n}" for s, n in sorted(f.statuses.items()) if n)
+        warm = f"; warm-up failures {f.warmup_failures}" if f.warmup_failures else ""
+        print(f"  statuses {f.name:<28} {statuses}{warm}")
+        for problem in f.problems:
+            print(f"    ! {problem}")
+    unhandled, kinds = errors
+    print(f"  server log: {unhandled} unhandled exceptions (500 or dropped connection)")
+    for line, n in kinds.most_common(8):
+        print(f"    {n}× {line}")
+
+    hello, posted, page = web.hello, web.checkins, web.caseload
+    ratio = posted.per_s / hello.per_s
+    print()
+    print("Goals (reference: the first GET /healthz run)")
+    goals = [
+        (
+            f"check-ins/s ≥ {GOAL_CHECKIN_RATIO} × hello-world req/s",
+            f"{posted.per_s:,.0f} / {hello.per_s:,.0f} = {ratio:.3f} (need ≥ {GOAL_CHECKIN_RATIO})",
+            ratio >= GOAL_CHECKIN_RATIO and posted.non_2xx == 0,
+        ),
+        (
+            f"check-in p99 < {GOAL_CHECKIN_P99_MS:g} ms",
+            f"{posted.pct(99):.1f} ms",
+            posted.pct(99) < GOAL_CHECKIN_P99_MS and posted.non_2xx == 0,
+        ),
+        (
+            f"caseload p95 ≤ {GOAL_CASELOAD_FACTOR:g} × hello-world p99",
+            f"{page.pct(95):.1f} ms vs {GOAL_CASELOAD_FACTOR:g} × {hello.pct(99):.1f} = "
+            f"{GOAL_CASELOAD_FACTOR * hello.pct(99):.1f} ms",
+            page.pct(95) <= GOAL_CASELOAD_FACTOR * hello.pct(99) and page.non_2xx == 0,
+        ),
+    ]
+    print(
+        table(
+            ["goal", "figures", "verdict"],
+            [[g, figures_text, verdict(met)] for g, figures_text, met in goals],
+        )
+    )
+    if any(f.non_2xx for f in figures):
+        print("  (a goal with any non-2xx answer in its run is NOT MET whatever its figures)")
+
+
+def _has(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=10_000, help="people (default 10000)")
+    parser.add_argument(
+        "--days", type=int, default=180, help="days of check-ins per person (default 180)"
+    )
+    parser.add_argument(
+        "--clinicians",
+        type=int,
+        default=100,
+        help="clinicians, each caring for people/clinicians people (default 100)",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=2000, help="timed requests per endpoint (default 2000)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=50, help="untimed requests first (default 50)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="concurrent connections (default 16)"
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(POSTGRES_ENV) or None,
+        metavar="URL",
+        help=f"SQLAlchemy URL of a PostgreSQL server to create a throwaway database on "
+        f"(default: ${POSTGRES_ENV}; unset: SQLite)",
+    )
+    parser.add_argument(
+        "--server-process",
+        action="store_true",
+        help="run uvicorn in a child process instead of a thread (no GIL shared with the client)",
+    )
+    args = parser.parse_args(argv)
+    if min(args.people, args.days, args.clinicians, args.requests, args.concurrency) < 1:
+        parser.error("--people, --days, --clinicians, --requests, --concurrency must be ≥ 1")
+    if args.warmup < 0 or args.clinicians > args.people:
+        parser.error("--warmup must be ≥ 0 and --clinicians at most --people")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    per_clinician = min(-(-args.people // args.clinicians), args.people)
+    # Days the benchmark clinician's people need after their history for the timed posts.
+    post_days = -(-(args.warmup + args.requests) // per_clinician)
+    with database(args) as (url, server):
+        print(f"Seeding {args.people:,} people × {args.days} days ...", flush=True)
+        engine = make_engine(url)
+        try:
+            seeded = seed(engine, args, post_days)
+        finally:
+            engine.dispose()
+        print(f"  seeded in {seeded.seconds:,.1f} s: {seeded.rows}", flush=True)
+        where = "a child process" if args.server_process else "a thread"
+        print(f"Serving (uvicorn in {where}) and measuring ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="taperline-bench-log-") as logs:
+            log_file = Path(logs) / "uvicorn.log"
+            with serve(url, log_file, process=args.server_process) as base_url:
+                web = asyncio.run(measure(base_url, seeded, args))
+            errors = server_errors(log_file)
+    report(args, server, seeded, web, errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
