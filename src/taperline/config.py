@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, description="Failed logins before the account is locked."
     )
     login_lock_minutes: int = Field(default=15, ge=1, le=1440, description="How long a lock lasts.")
+    sqlite_busy_timeout_ms: int = Field(
+        default=30000,
+        ge=1,
+        le=600000,
+        description="SQLite: how long a request waits for the single writer before answering 503.",
+    )
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:

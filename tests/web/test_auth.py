@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import PASSWORD, login
@@ -143,3 +144,36 @@ def test_a_clinician_with_a_second_factor_needs_the_current_code(demo_url: str) 
         assert right.status_code == 303 and right.headers["location"] == "/caseload"
         assert client.get("/caseload").status_code == 200
     app.state.engine.dispose()
+
+
+def test_a_busy_sqlite_writer_answers_503_never_500(demo_url: str) -> None:
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from taperline.clock import FixedClock
+    from taperline.web.app import create_app
+    from tests.web.conftest import NOW, web_settings
+
+    url = make_url(demo_url)
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite's single-writer lock only")
+    settings = web_settings(demo_url).model_copy(update={"sqlite_busy_timeout_ms": 50})
+    app = create_app(settings, clock=FixedClock(NOW))
+    holder = sqlite3.connect(url.database or "", isolation_level=None)
+    try:
+        with TestClient(app) as client:
+            holder.execute("BEGIN IMMEDIATE")  # someone else is writing
+            page = client.post(
+                "/invite", data={"code": "a-b-c-d", "password": "x" * 12, "confirm": "x" * 12}
+            )
+            assert page.status_code == 503 and page.headers["retry-after"] == "2"
+            assert "busy right now" in page.text
+            api = client.get("/api/v1/me", headers={"authorization": "Bearer tl_nothing"})
+            assert api.status_code == 503 and "busy" in api.json()["detail"]
+            holder.execute("ROLLBACK")
+            again = client.get("/api/v1/me", headers={"authorization": "Bearer tl_nothing"})
+            assert again.status_code == 401  # the lock is gone: a normal answer again
+    finally:
+        holder.close()
+        app.state.engine.dispose()
