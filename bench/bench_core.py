@@ -176,7 +176,11 @@ def bench_scoring(seconds: float) -> list[ScoreFigure]:
 # -- 2. check-ins through the service layer ---------------------------------------------
 
 
-def checkin_data(date: dt.date, key: str) -> dict[str, Any]:
+def checkin_data(date: dt.date, key: str, *, sleep_diary: bool = True) -> dict[str, Any]:
+    """A realistic daily check-in body (shared with bench_web.py)."""
+    responses: dict[str, Any] = {"craving": [4, 1], "sows": [1] * 16}
+    if sleep_diary:
+        responses["sleep_diary"] = dict(SLEEP_DIARY_ANSWERS)
     return {
         "date": date.isoformat(),
         "idempotency_key": key,
@@ -189,11 +193,7 @@ def checkin_data(date: dt.date, key: str) -> dict[str, Any]:
                 "time": "08:00",
             }
         ],
-        "responses": {
-            "craving": [4, 1],
-            "sows": [1] * 16,
-            "sleep_diary": dict(SLEEP_DIARY_ANSWERS),
-        },
+        "responses": responses,
     }
 
 

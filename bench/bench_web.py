@@ -39,9 +39,9 @@ import httpx
 import sqlalchemy
 import uvicorn
 from sqlalchemy import Engine, create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
 
 import taperline
+from bench_core import checkin_data, table, throwaway_postgres
 from taperline.clock import FixedClock
 from taperline.config import Settings
 from taperline.db import migrate
@@ -498,23 +498,6 @@ async def drive(
     return figure
 
 
-def checkin_body(date: dt.date, key: str) -> dict[str, Any]:
-    return {
-        "date": date.isoformat(),
-        "idempotency_key": key,
-        "doses": [
-            {
-                "category": "kratom",
-                "form": "leaf_powder",
-                "amount": "2.5",
-                "unit": "g",
-                "time": "08:00",
-            }
-        ],
-        "responses": {"craving": [4, 1], "sows": [1] * 16},
-    }
-
-
 async def log_in(client: httpx.AsyncClient, handle: str) -> None:
     """Through the real /login form: GET for the prelogin value and cookie, then POST."""
     form = await client.get("/login")
@@ -569,7 +552,7 @@ async def measure(base_url: str, seeded: Seeded, args: argparse.Namespace) -> We
             date = seeded.last_bench_day + dt.timedelta(days=slot + 1)
             return await client.post(
                 f"/api/v1/people/{caseload[who]}/checkins",
-                json=checkin_body(date, f"bench-{run_key}-{index:07d}"),
+                json=checkin_data(date, f"bench-{run_key}-{index:07d}", sleep_diary=False),
             )
 
         posted = await drive("POST check-ins (API)", api, post_checkin, **kw)
@@ -608,25 +591,6 @@ async def measure(base_url: str, seeded: Seeded, args: argparse.Namespace) -> We
 
 
 @contextmanager
-def throwaway_postgres(admin_url: str) -> Iterator[str]:
-    """A new database on the server at admin_url, dropped (WITH FORCE) when done."""
-    name = f"taperline_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        print(f"  created database {name}", flush=True)
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            print(f"  dropped database {name}", flush=True)
-    finally:
-        admin.dispose()
-
-
-@contextmanager
 def database(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
     """(url, description of the server)."""
     if args.postgres:
@@ -648,20 +612,6 @@ def database(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
 
 
 # -- report ------------------------------------------------------------------------------
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        first, *rest = cells
-        return indent + "  ".join(
-            [first.ljust(widths[0]), *(c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))]
-        )
-
-    return "\n".join(
-        [line(headers), indent + "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
-    )
 
 
 def verdict(met: bool) -> str:
