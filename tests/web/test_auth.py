@@ -177,3 +177,41 @@ def test_a_busy_sqlite_writer_answers_503_never_500(demo_url: str) -> None:
     finally:
         holder.close()
         app.state.engine.dispose()
+
+
+def test_requests_queue_first_come_first_served_and_a_long_wait_answers_503(
+    demo_url: str,
+) -> None:
+    """On SQLite, the app's own requests wait at its writer gate; past the timeout: 503."""
+    import threading
+
+    from sqlalchemy.engine import make_url
+
+    from taperline.clock import FixedClock
+    from taperline.web.app import create_app
+    from tests.web.conftest import NOW, web_settings
+
+    if make_url(demo_url).get_backend_name() != "sqlite":
+        pytest.skip("SQLite's single-writer gate only")
+    settings = web_settings(demo_url).model_copy(update={"sqlite_busy_timeout_ms": 300})
+    app = create_app(settings, clock=FixedClock(NOW))
+    gate = app.state.writer_gate
+    try:
+        with TestClient(app) as client:
+            gate.acquire()  # a long request of this process holds the database
+            api = client.get("/api/v1/me", headers={"authorization": "Bearer tl_nothing"})
+            assert api.status_code == 503 and api.headers["retry-after"] == "2"
+            answers: list[int] = []
+            waiting = threading.Thread(
+                target=lambda: answers.append(
+                    client.get(
+                        "/api/v1/me", headers={"authorization": "Bearer tl_nothing"}
+                    ).status_code
+                )
+            )
+            waiting.start()
+            gate.release()  # freed in time: the queued request is answered normally
+            waiting.join(5)
+            assert answers == [401]
+    finally:
+        app.state.engine.dispose()

@@ -12,6 +12,7 @@ from taperline import __version__
 from taperline.clock import Clock, SystemClock
 from taperline.config import Settings
 from taperline.db.engine import make_engine, make_sessionmaker
+from taperline.db.gate import WriterGate
 from taperline.knowledge import load
 from taperline.web import errors
 from taperline.web.routes import admin, api_v1, auth, clinician, person
@@ -38,6 +39,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    # SQLite has one writer and every request may write (audit rows at least): requests of this
+    # process queue for it first come, first served. PostgreSQL needs no gate.
+    app.state.writer_gate = (
+        WriterGate(settings.sqlite_busy_timeout_ms / 1000)
+        if engine.dialect.name == "sqlite"
+        else None
+    )
     app.state.clock = clock or SystemClock()
     app.state.crisis = load().crisis["US"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import Clock
 from taperline.config import Settings
+from taperline.db.gate import WriterGate
 from taperline.db.models import User, WebSession
 from taperline.domain.access import Actor
 from taperline.domain.errors import DomainError
@@ -41,7 +43,11 @@ def get_clock(request: Request) -> Clock:
 
 def get_db(request: Request) -> Iterator[Session]:
     factory: sessionmaker[Session] = request.app.state.sessions
-    with unit_of_work(factory, request.app.state.clock) as session:
+    gate: WriterGate | None = request.app.state.writer_gate  # SQLite only
+    with (
+        gate.held() if gate else nullcontext(),
+        unit_of_work(factory, request.app.state.clock) as session,
+    ):
         yield session
 
 

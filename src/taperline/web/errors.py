@@ -8,6 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
+from taperline.db.gate import GateTimeout
 from taperline.domain.errors import Forbidden, InvalidInput, NotFound
 from taperline.web.deps import CsrfFailed, LoginRequired
 from taperline.web.templating import render
@@ -63,10 +64,11 @@ def install(app: FastAPI) -> None:
     async def csrf(request: Request, error: CsrfFailed) -> Response:
         return problem(request, 403, "csrf_token", str(error))
 
+    @app.exception_handler(GateTimeout)
     @app.exception_handler(OperationalError)
-    async def busy(request: Request, error: OperationalError) -> Response:
+    async def busy(request: Request, error: OperationalError | GateTimeout) -> Response:
         # SQLite's single writer was busy for longer than busy_timeout: say so, never a 500.
-        if "database is locked" not in str(error.orig):
+        if isinstance(error, OperationalError) and "database is locked" not in str(error.orig):
             raise error
         response = problem(
             request, 503, None, "Taperline is busy right now; please try again in a moment."
