@@ -296,13 +296,18 @@ def create_token(session: Session, clock: Clock, actor: Actor, name: str) -> str
     return token
 
 
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
+
+
 def user_for_token(session: Session, clock: Clock, token: str) -> User | None:
     found = session.scalar(
         select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
     )
     if found is None:
         return None
-    found.last_used_at = clock.now()
+    now = clock.now()
+    if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
+        found.last_used_at = now  # to the minute: not one UPDATE per API call
     user = session.get(User, found.user_id)
     return user if user is not None and user.active else None
 

@@ -248,7 +248,9 @@ def _payload_hash(submission: CheckinCreate, handle: str) -> str:
 def _creator(session: Session, checkin: Checkin) -> str | None:
     if checkin.created_by_id is None:
         return None
-    return session.scalar(select(User.handle).where(User.id == checkin.created_by_id))
+    # Usually the acting user, already in the session: no query then.
+    creator = session.get(User, checkin.created_by_id)
+    return creator.handle if creator is not None else None
 
 
 def history(
