@@ -50,7 +50,7 @@ from taperline.db.models import CareRelationship, Checkin, DoseLog, InstrumentRe
 from taperline.domain.access import Actor
 from taperline.domain.instruments.registry import INSTRUMENTS
 from taperline.domain.types import Role
-from taperline.services import accounts, people
+from taperline.services import accounts, people, status
 from taperline.services.uow import unit_of_work
 from taperline.web.app import create_app
 
@@ -256,6 +256,9 @@ def seed(engine: Engine, args: argparse.Namespace, post_days: int) -> Seeded:
                 flush=True,
             )
 
+    with unit_of_work(sessions, clock) as session:
+        status.rebuild(session)  # the latest status each check-in would have kept
+    print(f"  latest status rebuilt ({time.perf_counter() - start:.0f} s)", flush=True)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Ids were given explicitly: move the sequence past them.

@@ -202,14 +202,37 @@ def test_the_number_of_queries_does_not_grow_with_the_caseload(
     make_user(session, clock, other, "p0", Role.PERSON, clinicians=("nia",))
     for index in range(1, 7):
         make_user(session, clock, other, f"p{index}", Role.PERSON, clinicians=("oto",))
+    plan = PlanInput.model_validate(
+        {
+            "taper": {
+                "form": "leaf_powder",
+                "start": clock.today().isoformat(),
+                "current": {"amount": 12, "unit": "g"},
+                "target": {"amount": 6, "unit": "g"},
+                "method": "fixed",
+                "step": 0.75,
+                "step_days": 7,
+                "smallest_step": {"amount": 0.25, "unit": "g"},
+                "doses": [{"time": "08:00"}],
+                "long_term_use": False,
+            }
+        }
+    )
     for index in range(7):
         submit(session, clock, OPERATOR, f"p{index}", checkin_data(clock.today()))
+        clinician = actor_for(small if index == 0 else large)
+        draft = plans.draft(session, clock, clinician, f"p{index}", plan)
+        plans.approve(
+            session, clock, clinician, f"p{index}", draft.number, draft.review.needs_acknowledging
+        )
     session.flush()
     with counted(session) as one:
-        assert len(caseload.caseload(session, clock, actor_for(small))) == 1
+        [row] = caseload.caseload(session, clock, actor_for(small))
+        assert row.has_plan and row.on_target_days is not None
     with counted(session) as six:
         assert len(caseload.caseload(session, clock, actor_for(large))) == 6
-    assert len(one) == len(six) == 5  # people, latest scores, alerts, check-ins, plans
+    # people, latest scores, alerts, last check-ins, plans, and a week of logs (3)
+    assert len(one) == len(six) == 8
 
 
 def test_the_live_plan_check_uses_the_persons_profile_and_is_refused_outside_care(

@@ -38,30 +38,44 @@ def day_logs(
 ) -> dict[dt.date, adherence.DayLog]:
     """One log per day: check-in, doses, activities and that evening's bedtime (the diary
     of the next morning)."""
-    checked: set[dt.date] = set()
-    activities: dict[dt.date, dict[str, int | bool]] = defaultdict(dict)
-    for date, kind, logged in session.execute(
-        select(Checkin.checkin_date, Checkin.kind, Checkin.activities).where(
-            Checkin.person_id == person_id,
-            Checkin.checkin_date >= start,
-            Checkin.checkin_date <= end,
+    return day_logs_many(session, {person_id: (start, end)})[person_id]
+
+
+def day_logs_many(
+    session: Session, windows: dict[int, tuple[dt.date, dt.date]]
+) -> dict[int, dict[dt.date, adherence.DayLog]]:
+    """`day_logs` for many people at once (each with their own first and last day, as their
+    local calendars differ): three queries whatever the number of people."""
+    if not windows:
+        return {}
+    ids = list(windows)
+    first = min(start for start, _ in windows.values())
+    last = max(end for _, end in windows.values())
+    checked: set[tuple[int, dt.date]] = set()
+    activities: dict[tuple[int, dt.date], dict[str, int | bool]] = defaultdict(dict)
+    for person_id, date, kind, logged in session.execute(
+        select(Checkin.person_id, Checkin.checkin_date, Checkin.kind, Checkin.activities).where(
+            Checkin.person_id.in_(ids),
+            Checkin.checkin_date >= first,
+            Checkin.checkin_date <= last,
         )
     ):
         if kind != CheckinKind.DAILY.value:
             continue
-        checked.add(date)
-        for key, value in (logged or {}).items():
+        key = (person_id, date)
+        checked.add(key)
+        for name, value in (logged or {}).items():
             if isinstance(value, bool):
-                activities[date][key] = bool(activities[date].get(key)) or value
+                activities[key][name] = bool(activities[key].get(name)) or value
             elif isinstance(value, int):
-                activities[date][key] = int(activities[date].get(key, 0)) + value
-    doses: dict[dt.date, list[DoseEntry]] = defaultdict(list)
+                activities[key][name] = int(activities[key].get(name, 0)) + value
+    doses: dict[tuple[int, dt.date], list[DoseEntry]] = defaultdict(list)
     for d in session.scalars(
-        select(DoseLog).where(
-            DoseLog.person_id == person_id, DoseLog.taken_on >= start, DoseLog.taken_on <= end
-        )
+        select(DoseLog)
+        .where(DoseLog.person_id.in_(ids), DoseLog.taken_on >= first, DoseLog.taken_on <= last)
+        .order_by(DoseLog.id)
     ):
-        doses[d.taken_on].append(
+        doses[(d.person_id, d.taken_on)].append(
             DoseEntry(
                 Category(d.category),
                 d.form,
@@ -71,31 +85,33 @@ def day_logs(
                 d.taken_time,
             )
         )
-    bedtimes: dict[dt.date, dt.time] = {}
-    for date, answers in session.execute(
-        select(Checkin.checkin_date, InstrumentResponse.answers)
+    bedtimes: dict[tuple[int, dt.date], dt.time] = {}
+    for person_id, date, answers in session.execute(
+        select(Checkin.person_id, Checkin.checkin_date, InstrumentResponse.answers)
         .join(InstrumentResponse, InstrumentResponse.checkin_id == Checkin.id)
         .where(
-            Checkin.person_id == person_id,
+            Checkin.person_id.in_(ids),
             InstrumentResponse.instrument_id == "sleep_diary",
-            Checkin.checkin_date > start,
-            Checkin.checkin_date <= end + dt.timedelta(days=1),
+            Checkin.checkin_date > first,
+            Checkin.checkin_date <= last + dt.timedelta(days=1),
         )
     ):
         text = (answers or {}).get("tried_to_sleep")
         if isinstance(text, str):
-            bedtimes[date - dt.timedelta(days=1)] = dt.time.fromisoformat(text)
-    days = (end - start).days + 1
-    logs = {}
-    for offset in range(days):
-        date = start + dt.timedelta(days=offset)
-        logs[date] = adherence.DayLog(
-            date=date,
-            checked_in=date in checked,
-            doses=tuple(doses.get(date, ())),
-            activities=dict(activities.get(date, {})),
-            bedtime=bedtimes.get(date),
-        )
+            bedtimes[(person_id, date - dt.timedelta(days=1))] = dt.time.fromisoformat(text)
+    logs: dict[int, dict[dt.date, adherence.DayLog]] = {}
+    for person_id, (start, end) in windows.items():
+        mine = logs[person_id] = {}
+        for offset in range((end - start).days + 1):
+            date = start + dt.timedelta(days=offset)
+            key = (person_id, date)
+            mine[date] = adherence.DayLog(
+                date=date,
+                checked_in=key in checked,
+                doses=tuple(doses.get(key, ())),
+                activities=dict(activities.get(key, {})),
+                bedtime=bedtimes.get(key),
+            )
     return logs
 
 

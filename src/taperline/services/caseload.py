@@ -20,21 +20,22 @@ from taperline.clock import Clock
 from taperline.db.models import (
     Alert,
     CareRelationship,
-    Checkin,
-    InstrumentResponse,
+    LatestScore,
+    PersonStatus,
     PlanVersion,
     User,
 )
 from taperline.domain import adherence as adherence_domain
 from taperline.domain.access import Action, Actor, Subject, can
+from taperline.domain.adherence import DayLog
 from taperline.domain.errors import InvalidInput, NotFound
 from taperline.domain.plans import PlanContent
-from taperline.domain.types import CheckinKind, Role
+from taperline.domain.types import Role
 from taperline.domain.units import Amount
 from taperline.schemas import parse
 from taperline.schemas.plans import PlanInput, to_content
 from taperline.services import audit, plans
-from taperline.services.adherence import day_logs
+from taperline.services.adherence import day_logs_many
 from taperline.services.authz import AccessDenied, require
 from taperline.services.people import find_user, local_today
 from taperline.services.safety import AlertStatus, profile_of
@@ -92,10 +93,9 @@ def caseload(
     the operator sees everyone. Admins manage accounts and read no health data, and a person
     has no caseload: both are refused (AccessDenied), and the refusal is audited.
 
-    Latest scores, open alerts and last check-in dates are read for all listed people in
-    four queries. The plan and adherence columns read the approved plans in one query, then
-    each person's last week of logs (`day_logs`, three small queries per person): batching
-    those logs is the next thing to optimise if caseloads grow large.
+    Everything is read for all listed people at once, in a fixed number of queries whatever
+    the size of the caseload: latest scores and last check-ins from the status each check-in
+    keeps, open alerts, approved plans, and the last week of logs.
     """
     if not actor.is_operator and actor.role is not Role.CLINICIAN:
         raise AccessDenied(actor, Action.PERSON_READ, None)
@@ -110,14 +110,24 @@ def caseload(
     last_checkins = _last_daily_checkins(session, ids)
     approved = _approved_plans(session, ids)
 
+    todays = {person.id: local_today(person, clock) for person in people}
+    logs = day_logs_many(
+        session,
+        {
+            person_id: (today - dt.timedelta(days=ADHERENCE_DAYS - 1), today)
+            for person_id, today in todays.items()
+            if person_id in approved
+        },
+    )
+
     rows: list[CaseloadRow] = []
     for person in people:
         count, severity = alerts.get(person.id, (0, None))
         if only_alerts and count == 0:
             continue
-        today = local_today(person, clock)
+        today = todays[person.id]
         last = last_checkins.get(person.id)
-        planned, on_target = _plan_columns(session, person.id, approved.get(person.id), today)
+        planned, on_target = _plan_columns(approved.get(person.id), logs.get(person.id), today)
         scores = latest.get(person.id, {})
         rows.append(
             CaseloadRow(
@@ -187,42 +197,19 @@ def _people(session: Session, actor: Actor, term: str) -> list[User]:
 
 
 def _latest_scores(session: Session, ids: list[int]) -> dict[int, dict[str, Latest]]:
-    """The newest response per person and instrument: one query with a window function."""
+    """The newest response per person and instrument, as kept by every check-in."""
     if not ids:
         return {}
-    ranked = (
-        select(
-            Checkin.person_id.label("person_id"),
-            Checkin.checkin_date.label("on"),
-            InstrumentResponse.instrument_id.label("instrument"),
-            InstrumentResponse.total.label("total"),
-            InstrumentResponse.band.label("band"),
-            InstrumentResponse.metrics.label("metrics"),
-            func.row_number()
-            .over(
-                partition_by=(Checkin.person_id, InstrumentResponse.instrument_id),
-                order_by=(
-                    Checkin.checkin_date.desc(),
-                    Checkin.id.desc(),
-                    InstrumentResponse.id.desc(),
-                ),
-            )
-            .label("rank"),
-        )
-        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
-        .where(Checkin.person_id.in_(ids), InstrumentResponse.instrument_id.in_(SCORED))
-        .subquery()
-    )
     found: dict[int, dict[str, Latest]] = {}
     rows = session.execute(
         select(
-            ranked.c.person_id,
-            ranked.c.on,
-            ranked.c.instrument,
-            ranked.c.total,
-            ranked.c.band,
-            ranked.c.metrics,
-        ).where(ranked.c.rank == 1)
+            LatestScore.person_id,
+            LatestScore.checkin_date,
+            LatestScore.instrument_id,
+            LatestScore.total,
+            LatestScore.band,
+            LatestScore.metrics,
+        ).where(LatestScore.person_id.in_(ids), LatestScore.instrument_id.in_(SCORED))
     )
     for person_id, on, instrument, total, band, metrics in rows:
         value = _value(instrument, total, metrics)
@@ -264,9 +251,9 @@ def _last_daily_checkins(session: Session, ids: list[int]) -> dict[int, dt.date]
     if not ids:
         return {}
     rows = session.execute(
-        select(Checkin.person_id, func.max(Checkin.checkin_date))
-        .where(Checkin.person_id.in_(ids), Checkin.kind == CheckinKind.DAILY.value)
-        .group_by(Checkin.person_id)
+        select(PersonStatus.person_id, PersonStatus.last_daily_checkin).where(
+            PersonStatus.person_id.in_(ids)
+        )
     )
     return {person_id: last for person_id, last in rows if last is not None}
 
@@ -283,16 +270,14 @@ def _approved_plans(session: Session, ids: list[int]) -> dict[int, PlanContent]:
 
 
 def _plan_columns(
-    session: Session, person_id: int, content: PlanContent | None, today: dt.date
+    content: PlanContent | None, logs: dict[dt.date, DayLog] | None, today: dt.date
 ) -> tuple[Amount | None, int | None]:
     """Today's planned kratom (the taper step in force, else the regimen's kratom) and the
-    on-target days of the last week. Per person: see `caseload`."""
-    if content is None:
+    on-target days of the last week."""
+    if content is None or logs is None:
         return None, None
     start = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
-    result = adherence_domain.kratom(
-        content, day_logs(session, person_id, start, today), start, today
-    )
+    result = adherence_domain.kratom(content, logs, start, today)
     planned = result.days[-1].target if result.days else None
     return planned, result.counts[adherence_domain.KratomStatus.ON_TARGET]
 

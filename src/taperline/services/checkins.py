@@ -20,7 +20,7 @@ from taperline.domain.errors import InvalidInput
 from taperline.domain.types import Category, CheckinKind, Role
 from taperline.domain.units import Amount
 from taperline.schemas.checkins import CheckinCreate
-from taperline.services import audit, safety
+from taperline.services import audit, safety, status
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
 
@@ -114,6 +114,7 @@ def submit_checkin(
     try:
         with session.begin_nested():
             checkin = _store(session, clock, actor, person, prepared, submission, payload_hash)
+            status.record(session, checkin)
             # Judged as of the day it is about: a back-filled check-in sees the days before it.
             findings = safety.evaluate_checkin(
                 session, clock, actor, person, checkin, prepared, prepared.checkin_date

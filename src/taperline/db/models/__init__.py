@@ -6,6 +6,7 @@ from taperline.db.models.checkins import Checkin, DoseLog, InstrumentResponse
 from taperline.db.models.people import CareRelationship, Clinic, Medication, PersonCondition, User
 from taperline.db.models.plans import PlanVersion
 from taperline.db.models.safety import Alert, Finding
+from taperline.db.models.status import LatestScore, PersonStatus
 
 __all__ = [
     "Alert",
@@ -17,8 +18,10 @@ __all__ = [
     "DoseLog",
     "Finding",
     "InstrumentResponse",
+    "LatestScore",
     "Medication",
     "PersonCondition",
+    "PersonStatus",
     "PlanVersion",
     "User",
     "WebSession",

@@ -1,0 +1,128 @@
+"""Keep each person's latest status (newest score per instrument, last daily check-in) up to
+date, in the check-in's own transaction, so lists of people never rank their whole history.
+
+Both writes are upserts guarded by "newer than what is stored" (a later date, or the same date
+and a later check-in), so a back-filled check-in never hides a newer one, and two check-ins
+committing at once on PostgreSQL both land without a conflict error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from taperline.db.models import Checkin, InstrumentResponse, LatestScore, PersonStatus
+from taperline.domain.types import CheckinKind
+
+
+def _upsert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"no upsert for {dialect}")  # pragma: no cover
+
+
+def record(session: Session, checkin: Checkin) -> None:
+    """Fold a just-stored check-in into its person's status."""
+    upsert = _upsert(session)
+    if checkin.responses:
+        statement = upsert(LatestScore).values(
+            [
+                {
+                    "person_id": checkin.person_id,
+                    "instrument_id": response.instrument_id,
+                    "checkin_id": checkin.id,
+                    "checkin_date": checkin.checkin_date,
+                    "total": response.total,
+                    "band": response.band,
+                    "metrics": response.metrics,
+                }
+                for response in checkin.responses
+            ]
+        )
+        new = statement.excluded
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[LatestScore.person_id, LatestScore.instrument_id],
+                set_={
+                    "checkin_id": new.checkin_id,
+                    "checkin_date": new.checkin_date,
+                    "total": new.total,
+                    "band": new.band,
+                    "metrics": new.metrics,
+                },
+                where=or_(
+                    new.checkin_date > LatestScore.checkin_date,
+                    and_(
+                        new.checkin_date == LatestScore.checkin_date,
+                        new.checkin_id >= LatestScore.checkin_id,
+                    ),
+                ),
+            )
+        )
+    if checkin.kind == CheckinKind.DAILY.value:
+        statement = upsert(PersonStatus).values(
+            person_id=checkin.person_id, last_daily_checkin=checkin.checkin_date
+        )
+        new = statement.excluded
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[PersonStatus.person_id],
+                set_={"last_daily_checkin": new.last_daily_checkin},
+                where=or_(
+                    PersonStatus.last_daily_checkin.is_(None),
+                    new.last_daily_checkin > PersonStatus.last_daily_checkin,
+                ),
+            )
+        )
+
+
+def rebuild(session: Session) -> None:
+    """Recompute every person's status from their check-ins (after a bulk load)."""
+    session.execute(delete(LatestScore))
+    session.execute(delete(PersonStatus))
+    ranked = (
+        select(
+            Checkin.person_id,
+            InstrumentResponse.instrument_id,
+            Checkin.id.label("checkin_id"),
+            Checkin.checkin_date,
+            InstrumentResponse.total,
+            InstrumentResponse.band,
+            InstrumentResponse.metrics,
+            func.row_number()
+            .over(
+                partition_by=(Checkin.person_id, InstrumentResponse.instrument_id),
+                order_by=(
+                    Checkin.checkin_date.desc(),
+                    Checkin.id.desc(),
+                    InstrumentResponse.id.desc(),
+                ),
+            )
+            .label("newest"),
+        )
+        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
+        .subquery()
+    )
+    columns = ("person_id", "instrument_id", "checkin_id", "checkin_date", "total", "band")
+    session.execute(
+        insert(LatestScore).from_select(
+            [*columns, "metrics"],
+            select(*(ranked.c[name] for name in columns), ranked.c.metrics).where(
+                ranked.c.newest == 1
+            ),
+        )
+    )
+    session.execute(
+        insert(PersonStatus).from_select(
+            ["person_id", "last_daily_checkin"],
+            select(Checkin.person_id, func.max(Checkin.checkin_date))
+            .where(Checkin.kind == CheckinKind.DAILY.value)
+            .group_by(Checkin.person_id),
+        )
+    )
