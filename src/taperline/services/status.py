@@ -8,6 +8,7 @@ committing at once on PostgreSQL both land without a conflict error.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select
@@ -18,20 +19,47 @@ from taperline.db.models import Checkin, InstrumentResponse, LatestScore, Person
 from taperline.domain.types import CheckinKind
 
 
-def _upsert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"no upsert for {dialect}")  # pragma: no cover
+@cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The two upserts, built once per dialect (executed with a list of rows: one compiled
+    statement, cached by SQLAlchemy)."""
+    upsert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    scores = LatestScore.__table__
+    statement = upsert(scores)
+    new = statement.excluded
+    latest = statement.on_conflict_do_update(
+        index_elements=[scores.c.person_id, scores.c.instrument_id],
+        set_={
+            name: new[name] for name in ("checkin_id", "checkin_date", "total", "band", "metrics")
+        },
+        where=or_(
+            new.checkin_date > scores.c.checkin_date,
+            and_(
+                new.checkin_date == scores.c.checkin_date,
+                new.checkin_id >= scores.c.checkin_id,
+            ),
+        ),
+    )
+    people = PersonStatus.__table__
+    statement = upsert(people)
+    new = statement.excluded
+    last_daily = statement.on_conflict_do_update(
+        index_elements=[people.c.person_id],
+        set_={"last_daily_checkin": new.last_daily_checkin},
+        where=or_(
+            people.c.last_daily_checkin.is_(None),
+            new.last_daily_checkin > people.c.last_daily_checkin,
+        ),
+    )
+    return latest, last_daily
 
 
 def record(session: Session, checkin: Checkin) -> None:
     """Fold a just-stored check-in into its person's status."""
-    upsert = _upsert(session)
+    latest, last_daily = _statements(session.get_bind().dialect.name)
     if checkin.responses:
-        statement = upsert(LatestScore).values(
+        session.execute(
+            latest,
             [
                 {
                     "person_id": checkin.person_id,
@@ -43,42 +71,12 @@ def record(session: Session, checkin: Checkin) -> None:
                     "metrics": response.metrics,
                 }
                 for response in checkin.responses
-            ]
-        )
-        new = statement.excluded
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[LatestScore.person_id, LatestScore.instrument_id],
-                set_={
-                    "checkin_id": new.checkin_id,
-                    "checkin_date": new.checkin_date,
-                    "total": new.total,
-                    "band": new.band,
-                    "metrics": new.metrics,
-                },
-                where=or_(
-                    new.checkin_date > LatestScore.checkin_date,
-                    and_(
-                        new.checkin_date == LatestScore.checkin_date,
-                        new.checkin_id >= LatestScore.checkin_id,
-                    ),
-                ),
-            )
+            ],
         )
     if checkin.kind == CheckinKind.DAILY.value:
-        statement = upsert(PersonStatus).values(
-            person_id=checkin.person_id, last_daily_checkin=checkin.checkin_date
-        )
-        new = statement.excluded
         session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[PersonStatus.person_id],
-                set_={"last_daily_checkin": new.last_daily_checkin},
-                where=or_(
-                    PersonStatus.last_daily_checkin.is_(None),
-                    new.last_daily_checkin > PersonStatus.last_daily_checkin,
-                ),
-            )
+            last_daily,
+            {"person_id": checkin.person_id, "last_daily_checkin": checkin.checkin_date},
         )
 
 
