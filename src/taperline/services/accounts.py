@@ -296,6 +296,66 @@ def create_token(session: Session, clock: Clock, actor: Actor, name: str) -> str
     return token
 
 
+@dataclass(frozen=True, slots=True)
+class TokenView:
+    id: int
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+def list_tokens(session: Session, clock: Clock, actor: Actor) -> list[TokenView]:
+    """The acting user's own API tokens, newest first (never the tokens themselves)."""
+    if actor.user_id is None:
+        raise InvalidInput("token", "API tokens belong to a user: use --as HANDLE")
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == actor.user_id).order_by(ApiToken.id.desc())
+    )
+    views = [TokenView(t.id, t.name, t.created_at, t.last_used_at, t.revoked_at) for t in rows]
+    audit.record(session, clock, actor, "account.token_list", resource_type="api_token")
+    return views
+
+
+def revoke_token(session: Session, clock: Clock, actor: Actor, token_id: int) -> None:
+    """Revoke one of the acting user's own tokens; it stops working at once."""
+    found = session.get(ApiToken, token_id)
+    if found is None or actor.user_id is None or found.user_id != actor.user_id:
+        raise NotFound(f"you have no API token number {token_id}")
+    if found.revoked_at is None:
+        found.revoked_at = clock.now()
+        audit.record(
+            session,
+            clock,
+            actor,
+            "account.token_revoke",
+            resource_type="api_token",
+            resource_id=found.id,
+        )
+
+
+def change_password(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    actor: Actor,
+    current: str,
+    new: str,
+    confirm: str,
+) -> None:
+    """Change one's own password: the current one first, then the new one twice."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None or user.password_hash is None:
+        raise InvalidInput("current_password", "this account has no password to change")
+    try:
+        hasher(settings).verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise InvalidInput("current_password", "is not your current password") from None
+    if new != confirm:
+        raise InvalidInput("confirm", "does not match the new password")
+    set_password(session, clock, settings, user, new, actor)
+
+
 TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
 
 

@@ -15,7 +15,7 @@ from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.db.gate import WriterGate
 from taperline.knowledge import load
 from taperline.web import errors
-from taperline.web.routes import admin, api_v1, auth, clinician, person
+from taperline.web.routes import account, admin, api_v1, auth, clinician, person
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -73,5 +73,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(person.router)
     app.include_router(clinician.router)
     app.include_router(admin.router)
+    app.include_router(account.router)
     app.include_router(api_v1.router, prefix="/api/v1")
     return app
