@@ -148,6 +148,8 @@ ROUTES = [
     ("get", "/people/alex/plans"),
     ("post", "/people/alex/plans"),
     ("post", "/people/alex/plans/1/approve"),
+    ("post", "/people/alex/plans/pause"),
+    ("post", "/people/alex/plans/replan"),
     ("get", "/people/alex/plans/1/diff/1"),
     ("get", "/people/alex/adherence"),
     ("get", "/people/alex/today"),
@@ -155,6 +157,9 @@ ROUTES = [
     ("get", "/instruments"),
     ("post", "/instruments/phq9/score"),
     ("post", "/safety/check"),
+    ("get", "/account/tokens"),
+    ("post", "/account/tokens"),
+    ("post", "/account/tokens/1/revoke"),
 ]
 
 

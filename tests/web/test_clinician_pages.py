@@ -308,3 +308,59 @@ def test_drafting_then_approving_needs_the_acknowledgement(app_client: TestClien
         "other_medication",
         "melatonin",
     ]
+
+
+def test_holding_a_step_and_re_planning_draft_new_versions_with_their_changes(
+    app_client: TestClient,
+) -> None:
+    csrf = login_as(app_client, "sam")
+    approved = app_client.get("/api/v1/people/harper/plan").json()
+    number = approved["number"]
+    page = app_client.get(f"/people/harper/plan/{number}")
+    assert page.status_code == 200 and "Adjust the taper" in page.text
+    bad = app_client.post(
+        "/people/harper/plan/pause",
+        data={"csrf_token": csrf, "start": "2026-03-20", "days": "0", "note": "keep me"},
+    )
+    assert bad.status_code == 422 and "days: enter a whole number from 1 to 365" in bad.text
+    assert 'value="keep me"' in bad.text  # what was typed stays
+    wrong_date = app_client.post(
+        "/people/harper/plan/pause", data={"csrf_token": csrf, "start": "soon", "days": "7"}
+    )
+    assert wrong_date.status_code == 422 and "start: enter a date" in wrong_date.text
+    held = app_client.post(
+        "/people/harper/plan/pause",
+        data={"csrf_token": csrf, "start": "2026-03-20", "days": "14", "note": "a hard week"},
+        follow_redirects=False,
+    )
+    assert held.status_code == 303
+    draft_page = app_client.get(held.headers["location"])
+    assert "draft" in draft_page.text and "a hard week" in draft_page.text
+    assert "Changes since version" in draft_page.text and "pause" in draft_page.text.lower()
+    # Nothing changed for harper until a draft is approved.
+    assert app_client.get("/api/v1/people/harper/plan").json()["number"] == number
+
+    via_api = app_client.post(
+        "/api/v1/people/harper/plans/pause",
+        json={"start": "2026-03-21", "days": 400},
+        headers={"x-csrf-token": csrf},
+    )
+    assert via_api.status_code == 422 and "days" in via_api.text
+    replanned = app_client.post(
+        "/api/v1/people/harper/plans/replan", json={"days": 7}, headers={"x-csrf-token": csrf}
+    )
+    assert replanned.status_code in (201, 422), replanned.text
+    if replanned.status_code == 422:  # harper's recent logs may already be at the target
+        assert replanned.json()["field"] == "history"
+    else:
+        assert replanned.json()["status"] == "draft"
+    login_as(app_client, "cleo")  # not harper's clinician
+    refused = app_client.post(
+        "/people/harper/plan/pause",
+        data={
+            "csrf_token": csrf_of(app_client.get("/help").text),
+            "start": "2026-03-20",
+            "days": "7",
+        },
+    )
+    assert refused.status_code == 403

@@ -23,6 +23,7 @@ from taperline.domain.safety.knowledge import EvidenceStatus, Severity
 from taperline.domain.taper import TaperStep
 from taperline.domain.types import Category, CheckinKind, Condition, Role
 from taperline.domain.units import Amount
+from taperline.schemas.base import SaneDate
 from taperline.schemas.plans import PlanInput
 
 if TYPE_CHECKING:
@@ -64,6 +65,40 @@ class AlertNoteInput(_Input):
         max_length=2000,
         description="What you have done or will do (acknowledge), or how it was resolved.",
     )
+
+
+class PlanPauseInput(_Input):
+    start: SaneDate = Field(description="The first day of the hold")
+    days: int = Field(ge=1, le=365, description="How many days to hold the current step")
+    note: str = Field(default="", max_length=2000)
+
+
+class PlanReplanInput(_Input):
+    days: int = Field(
+        default=7, ge=1, le=60, description="Days of kratom logs to take the actual amount from"
+    )
+    start: SaneDate | None = Field(default=None, description="Default: tomorrow")
+    note: str = Field(default="", max_length=2000)
+
+
+class TokenCreateInput(_Input):
+    name: str = Field(min_length=1, max_length=100, description="A name you will recognise")
+
+
+class TokenCreatedPublic(BaseModel):
+    token: str = Field(description="Shown once; only its hash is kept. Send it as a Bearer token.")
+
+
+class TokenPublic(BaseModel):
+    id: int
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokensPublic(BaseModel):
+    tokens: list[TokenPublic]
 
 
 class PlanApprovalInput(_Input):

@@ -1,7 +1,7 @@
 """Your own account: password, API tokens, and (for clinicians) the second factor.
 
-Pages under /account, and the same for programs under /api/v1/account. Everything here acts
-on the logged-in user's own account only.
+Pages under /account (API tokens also under /api/v1/account/tokens, in api_v1.py). Everything
+here acts on the logged-in user's own account only.
 """
 
 from __future__ import annotations
@@ -11,16 +11,14 @@ from typing import Annotated
 import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import Field
 
 from taperline.domain.errors import InvalidInput
 from taperline.domain.types import Role
-from taperline.schemas.base import StrictModel
 from taperline.services import accounts
 from taperline.web.deps import ClockDep, SessionDep, SettingsDep, Viewer, ViewerDep, WriterDep
 from taperline.web.templating import render
 
-router = APIRouter(include_in_schema=True)
+router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=300)]
 
@@ -46,14 +44,14 @@ def _page(
     )
 
 
-@router.get("/account", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/account", response_class=HTMLResponse)
 def account_page(
     request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
 ) -> HTMLResponse:
     return _page(request, session, clock, viewer)
 
 
-@router.post("/account/password", response_class=HTMLResponse, include_in_schema=False)
+@router.post("/account/password", response_class=HTMLResponse)
 def change_password(
     request: Request,
     session: SessionDep,
@@ -73,7 +71,7 @@ def change_password(
     return _page(request, session, clock, viewer, done="Your password is changed.")
 
 
-@router.post("/account/tokens", response_class=HTMLResponse, include_in_schema=False)
+@router.post("/account/tokens", response_class=HTMLResponse)
 def create_token_page(
     request: Request, session: SessionDep, clock: ClockDep, viewer: WriterDep, name: Text = ""
 ) -> HTMLResponse:
@@ -84,7 +82,7 @@ def create_token_page(
     return _page(request, session, clock, viewer, new_token=token)
 
 
-@router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
+@router.post("/account/tokens/{token_id}/revoke")
 def revoke_token_page(
     token_id: int, session: SessionDep, clock: ClockDep, viewer: WriterDep
 ) -> RedirectResponse:
@@ -92,7 +90,7 @@ def revoke_token_page(
     return RedirectResponse("/account", status_code=303)
 
 
-@router.post("/account/totp/start", response_class=HTMLResponse, include_in_schema=False)
+@router.post("/account/totp/start", response_class=HTMLResponse)
 def totp_start(
     request: Request, session: SessionDep, clock: ClockDep, viewer: WriterDep
 ) -> HTMLResponse:
@@ -100,7 +98,7 @@ def totp_start(
     return _page(request, session, clock, viewer, totp_secret=secret, totp_qr=_qr_data_uri(uri))
 
 
-@router.post("/account/totp/confirm", response_class=HTMLResponse, include_in_schema=False)
+@router.post("/account/totp/confirm", response_class=HTMLResponse)
 def totp_confirm(
     request: Request,
     session: SessionDep,
@@ -147,53 +145,3 @@ def _uri_or_none(secret: str, viewer: Viewer) -> str | None:
         )
     except (ValueError, TypeError):
         return None
-
-
-# -- the same for programs ----------------------------------------------------------------
-
-
-class TokenOut(StrictModel):
-    id: int
-    name: str
-    created_at: str
-    last_used_at: str | None
-    revoked_at: str | None
-
-
-class TokenCreate(StrictModel):
-    name: str = Field(min_length=1, max_length=100)
-
-
-class TokenCreated(StrictModel):
-    token: str = Field(description="Shown once; only its hash is kept.")
-
-
-@router.get("/api/v1/account/tokens", tags=["account"])
-def api_list_tokens(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> list[TokenOut]:
-    """Your API tokens (names and dates; never the tokens)."""
-    return [
-        TokenOut(
-            id=t.id,
-            name=t.name,
-            created_at=t.created_at.isoformat(),
-            last_used_at=t.last_used_at.isoformat() if t.last_used_at else None,
-            revoked_at=t.revoked_at.isoformat() if t.revoked_at else None,
-        )
-        for t in accounts.list_tokens(session, clock, viewer.actor)
-    ]
-
-
-@router.post("/api/v1/account/tokens", status_code=201, tags=["account"])
-def api_create_token(
-    body: TokenCreate, session: SessionDep, clock: ClockDep, viewer: WriterDep
-) -> TokenCreated:
-    """Create an API token for yourself."""
-    return TokenCreated(token=accounts.create_token(session, clock, viewer.actor, body.name))
-
-
-@router.post("/api/v1/account/tokens/{token_id}/revoke", status_code=204, tags=["account"])
-def api_revoke_token(
-    token_id: int, session: SessionDep, clock: ClockDep, viewer: WriterDep
-) -> None:
-    """Revoke one of your API tokens; it stops working at once."""
-    accounts.revoke_token(session, clock, viewer.actor, token_id)

@@ -36,17 +36,23 @@ from taperline.schemas.api import (
     PersonPublic,
     PlanApprovalInput,
     PlanCreate,
+    PlanPauseInput,
+    PlanReplanInput,
     PlanVersionPublic,
     PlanVersionsPublic,
     ProblemPublic,
     ScoreInput,
     ScorePublic,
     Text,
+    TokenCreatedPublic,
+    TokenCreateInput,
+    TokenPublic,
+    TokensPublic,
     ViewerPublic,
 )
 from taperline.schemas.checkins import CheckinCreate
 from taperline.schemas.safety import SafetyCheckInput
-from taperline.services import adherence, calendar, checkins, people, plans, safety
+from taperline.services import accounts, adherence, calendar, checkins, people, plans, safety
 from taperline.web.deps import SESSION_COOKIE, ClockDep, SessionDep, ViewerDep, WriterDep
 
 
@@ -267,6 +273,51 @@ def approve_plan(
     )
 
 
+@router.post(
+    "/people/{handle}/plans/pause",
+    response_model=PlanVersionPublic,
+    status_code=201,
+    dependencies=WRITES,
+)
+def pause_plan(
+    handle: Handle, body: PlanPauseInput, session: SessionDep, clock: ClockDep, viewer: WriterDep
+) -> PlanVersionPublic:
+    """Draft a new version that holds the current taper step `days` days longer from `start`
+    (a clinician who cares for the person). It takes effect only once approved."""
+    return PlanVersionPublic.of(
+        plans.pause(session, clock, viewer.actor, handle, body.start, body.days, body.note)
+    )
+
+
+@router.post(
+    "/people/{handle}/plans/replan",
+    response_model=PlanVersionPublic,
+    status_code=201,
+    dependencies=WRITES,
+)
+def replan_plan(
+    handle: Handle,
+    body: PlanReplanInput,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: WriterDep,
+) -> PlanVersionPublic:
+    """Draft a new version that restarts the taper from what the person actually took lately
+    (the mean of the last `days` logged days, rounded down to the smallest step). It takes
+    effect only once approved."""
+    return PlanVersionPublic.of(
+        plans.replan(
+            session,
+            clock,
+            viewer.actor,
+            handle,
+            days=body.days,
+            start=body.start,
+            note=body.note,
+        )
+    )
+
+
 @router.get("/people/{handle}/plans/{old}/diff/{new}", response_model=ChangesPublic)
 def compare_plans(
     handle: Handle, old: Id, new: Id, session: SessionDep, clock: ClockDep, viewer: ViewerDep
@@ -357,3 +408,45 @@ def check_situation(body: SafetyCheckInput, viewer: WriterDep) -> FindingsPublic
     engine. Stores nothing and reads no health data; a login is required as for `score`."""
     del viewer
     return FindingsPublic.of(safety.check_situation(body))
+
+
+# -- your own account ---------------------------------------------------------------------
+
+
+@router.get("/account/tokens", response_model=TokensPublic)
+def list_tokens(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> TokensPublic:
+    """Your own API tokens: names and dates, never the tokens themselves."""
+    return TokensPublic(
+        tokens=[
+            TokenPublic(
+                id=t.id,
+                name=t.name,
+                created_at=t.created_at,
+                last_used_at=t.last_used_at,
+                revoked_at=t.revoked_at,
+            )
+            for t in accounts.list_tokens(session, clock, viewer.actor)
+        ]
+    )
+
+
+@router.post(
+    "/account/tokens",
+    response_model=TokenCreatedPublic,
+    status_code=201,
+    dependencies=WRITES,
+)
+def create_token(
+    body: TokenCreateInput, session: SessionDep, clock: ClockDep, viewer: WriterDep
+) -> TokenCreatedPublic:
+    """Create an API token for yourself. The answer is the only time it is shown."""
+    return TokenCreatedPublic(token=accounts.create_token(session, clock, viewer.actor, body.name))
+
+
+@router.post("/account/tokens/{token_id}/revoke", response_model=TokensPublic, dependencies=WRITES)
+def revoke_token(
+    token_id: Id, session: SessionDep, clock: ClockDep, viewer: WriterDep
+) -> TokensPublic:
+    """Revoke one of your own API tokens; it stops working at once. Answers your tokens."""
+    accounts.revoke_token(session, clock, viewer.actor, token_id)
+    return list_tokens(session, clock, viewer)

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from taperline.domain.errors import InvalidInput, NotFound
 from taperline.domain.instruments import registry
 from taperline.domain.instruments.base import ItemScale
-from taperline.domain.plans import describe_item, describe_taper
+from taperline.domain.plans import Change, describe_item, describe_taper
 from taperline.domain.safety.findings import Finding
 from taperline.domain.taper import Method
 from taperline.domain.types import Category, CheckinKind
@@ -431,7 +431,105 @@ def plan_version(
     viewer: ViewerDep,
 ) -> HTMLResponse:
     version = plans.show(session, clock, viewer.actor, handle, number)
-    return _version_page(request, viewer, handle, version)
+    changes = (
+        plans.compare(session, clock, viewer.actor, handle, number - 1, number)
+        if number > 1
+        else None
+    )
+    return _version_page(request, viewer, handle, version, changes=changes)
+
+
+@router.post("/people/{handle}/plan/pause", response_class=HTMLResponse)
+def plan_pause(
+    request: Request,
+    handle: str,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: WriterDep,
+    form: FormDep,
+) -> Response:
+    """Hold the current step longer: a new draft to review and approve."""
+    try:
+        start = _form_date(form, "start")
+        days = _form_int(form, "days", 1, 365)
+        version = plans.pause(
+            session, clock, viewer.actor, handle, start, days, _form_text(form, "note")
+        )
+    except InvalidInput as error:
+        return _approved_page_with_error(request, session, clock, viewer, handle, form, error)
+    return RedirectResponse(f"/people/{handle}/plan/{version.number}", status_code=303)
+
+
+@router.post("/people/{handle}/plan/replan", response_class=HTMLResponse)
+def plan_replan(
+    request: Request,
+    handle: str,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: WriterDep,
+    form: FormDep,
+) -> Response:
+    """Restart the taper from what was actually taken lately: a new draft to review."""
+    try:
+        days = _form_int(form, "days", 1, 60)
+        version = plans.replan(
+            session, clock, viewer.actor, handle, days=days, note=_form_text(form, "note")
+        )
+    except InvalidInput as error:
+        return _approved_page_with_error(request, session, clock, viewer, handle, form, error)
+    return RedirectResponse(f"/people/{handle}/plan/{version.number}", status_code=303)
+
+
+def _form_text(form: FormData, name: str, limit: int = 2000) -> str:
+    value = form.get(name)
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) > limit:
+        raise InvalidInput(name, f"use at most {limit} characters")
+    return text
+
+
+def _form_int(form: FormData, name: str, low: int, high: int) -> int:
+    text = _form_text(form, name, 20)
+    try:
+        number = int(text)
+    except ValueError:
+        raise InvalidInput(name, f"enter a whole number from {low} to {high}") from None
+    if not low <= number <= high:
+        raise InvalidInput(name, f"enter a whole number from {low} to {high}")
+    return number
+
+
+def _form_date(form: FormData, name: str) -> dt.date:
+    text = _form_text(form, name, 20)
+    try:
+        date = dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(name, "enter a date as YYYY-MM-DD") from None
+    if not dt.date(2000, 1, 1) <= date <= dt.date(2100, 12, 31):
+        raise InvalidInput(name, "enter a date between 2000 and 2100")
+    return date
+
+
+def _approved_page_with_error(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: WriterDep,
+    handle: str,
+    form: FormData,
+    error: InvalidInput,
+) -> HTMLResponse:
+    version = plans.show(session, clock, viewer.actor, handle)
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    return _version_page(
+        request,
+        viewer,
+        handle,
+        version,
+        errors={error.field: error.problem},
+        values=values,
+        status_code=422,
+    )
 
 
 @router.post("/people/{handle}/plan/{number:int}/approve", response_class=HTMLResponse)
@@ -469,6 +567,8 @@ def _version_page(
     *,
     acknowledged: list[str] | None = None,
     errors: dict[str, str] | None = None,
+    changes: list[Change] | None = None,
+    values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     titles = {finding.rule_id: finding.title for finding, _ in _grouped(version.review)}
@@ -484,6 +584,8 @@ def _version_page(
         titles=titles,
         acknowledged=acknowledged or [],
         errors=errors or {},
+        changes=changes,
+        values=values or {},
         describe_item=describe_item,
         describe_taper=describe_taper,
     )
