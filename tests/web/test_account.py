@@ -128,7 +128,7 @@ def test_a_token_is_shown_once_works_and_stops_working_when_revoked(
     bearer = {"authorization": f"Bearer {token}"}
     client.cookies.clear()
     assert client.get("/api/v1/me", headers=bearer).json()["handle"] == "vic"
-    listed = client.get("/api/v1/account/tokens", headers=bearer).json()["tokens"]
+    listed = client.get("/api/v1/account/tokens", headers=bearer).json()["data"]
     mine = next(t for t in listed if t["name"] == "my script")
     assert mine["revoked_at"] is None and mine["last_used_at"] is not None
     assert "token" not in mine and all(token not in str(v) for v in mine.values())
@@ -168,7 +168,7 @@ def test_the_api_creates_tokens_and_nobody_revokes_another_users_token(
     assert bad.status_code == 422 and "name" in bad.text
     blair_id = next(
         t["id"]
-        for t in client.get("/api/v1/account/tokens").json()["tokens"]
+        for t in client.get("/api/v1/account/tokens").json()["data"]
         if t["name"] == "phone" and t["revoked_at"] is None
     )
     client.cookies.clear()

@@ -364,3 +364,23 @@ def test_holding_a_step_and_re_planning_draft_new_versions_with_their_changes(
         },
     )
     assert refused.status_code == 403
+
+
+def test_the_alert_list_pages_through_alerts_in_urgency_order(app_client: TestClient) -> None:
+    from taperline.web.routes.clinician import ALERTS_PER_PAGE
+
+    login_as(app_client, "cleo")
+    everything = app_client.get("/api/v1/alerts?status=all&limit=1000").json()["data"]
+    first = app_client.get("/api/v1/alerts?status=all&limit=2").json()["data"]
+    second = app_client.get("/api/v1/alerts?status=all&limit=2&offset=2").json()["data"]
+    assert [a["id"] for a in first + second] == [a["id"] for a in everything[:4]]
+    resolved = [a["status"] == "resolved" for a in everything]
+    assert resolved == sorted(resolved)  # unresolved first
+    assert app_client.get("/api/v1/alerts?limit=0").status_code == 422
+    page_one = app_client.get("/alerts?status=all")
+    shown = page_one.text.count('class="alert-card')
+    assert shown == min(len(everything), ALERTS_PER_PAGE)
+    assert ('rel="next"' in page_one.text) == (len(everything) > ALERTS_PER_PAGE)
+    beyond = app_client.get("/alerts?status=all&page=999")
+    assert beyond.status_code == 200 and "No more" in beyond.text and 'rel="prev"' in beyond.text
+    assert app_client.get("/alerts?page=0").status_code == 422

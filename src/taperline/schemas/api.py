@@ -98,7 +98,8 @@ class TokenPublic(BaseModel):
 
 
 class TokensPublic(BaseModel):
-    tokens: list[TokenPublic]
+    data: list[TokenPublic]
+    count: int
 
 
 class PlanApprovalInput(_Input):

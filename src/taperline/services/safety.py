@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -304,7 +304,15 @@ def list_alerts(
     *,
     status: str | None = "open",
     person: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[AlertView]:
+    """Alerts the actor may see, unresolved first, then urgent before warning, newest first;
+    `limit` and `offset` page through them in that order."""
+    if limit is not None and not 1 <= limit <= 1000:
+        raise InvalidInput("limit", "must be between 1 and 1000")
+    if not 0 <= offset <= 10_000_000:
+        raise InvalidInput("offset", "must be between 0 and 10000000")
     statement = select(Alert, User.handle).join(User, User.id == Alert.person_id)
     if status not in (None, "all"):
         if status not in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED):
@@ -331,7 +339,15 @@ def list_alerts(
             statement = statement.where(Alert.person_id == actor.user_id)
         else:
             statement = statement.where(Alert.id.is_(None))  # admins read no health data
-    rows = list(session.execute(statement.order_by(Alert.day.desc(), Alert.id.desc())))
+    statement = statement.order_by(
+        case((Alert.status == AlertStatus.RESOLVED, 1), else_=0),
+        case((Alert.severity == "urgent", 0), (Alert.severity == "warning", 1), else_=2),
+        Alert.day.desc(),
+        Alert.id.desc(),
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    rows = list(session.execute(statement.offset(offset) if offset else statement))
     deciders = {
         user_id
         for alert, _ in rows
@@ -362,15 +378,6 @@ def list_alerts(
         )
         for alert, handle in rows
     ]
-    rank = {"urgent": 0, "warning": 1}
-    views.sort(
-        key=lambda v: (
-            v.status == AlertStatus.RESOLVED,
-            rank.get(v.severity, 2),
-            -v.day.toordinal(),
-            -v.id,
-        )
-    )
     audit.record(
         session,
         clock,

@@ -189,11 +189,18 @@ def person_alerts(
 
 @router.get("/alerts", response_model=AlertsPublic)
 def list_alerts(
-    session: SessionDep, clock: ClockDep, viewer: ViewerDep, status: AlertStatusQuery = "open"
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    status: AlertStatusQuery = "open",
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many")] = 200,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Skip this many")] = 0,
 ) -> AlertsPublic:
-    """Every alert the viewer may see (a clinician's caseload, a person's own), most urgent
-    first."""
-    return AlertsPublic.of(safety.list_alerts(session, clock, viewer.actor, status=status))
+    """Every alert the viewer may see (a clinician's caseload, a person's own): unresolved
+    first, then most urgent, newest first. Page with `limit` and `offset`."""
+    return AlertsPublic.of(
+        safety.list_alerts(session, clock, viewer.actor, status=status, limit=limit, offset=offset)
+    )
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertStepPublic, dependencies=WRITES)
@@ -416,18 +423,17 @@ def check_situation(body: SafetyCheckInput, viewer: WriterDep) -> FindingsPublic
 @router.get("/account/tokens", response_model=TokensPublic)
 def list_tokens(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> TokensPublic:
     """Your own API tokens: names and dates, never the tokens themselves."""
-    return TokensPublic(
-        tokens=[
-            TokenPublic(
-                id=t.id,
-                name=t.name,
-                created_at=t.created_at,
-                last_used_at=t.last_used_at,
-                revoked_at=t.revoked_at,
-            )
-            for t in accounts.list_tokens(session, clock, viewer.actor)
-        ]
-    )
+    tokens = [
+        TokenPublic(
+            id=t.id,
+            name=t.name,
+            created_at=t.created_at,
+            last_used_at=t.last_used_at,
+            revoked_at=t.revoked_at,
+        )
+        for t in accounts.list_tokens(session, clock, viewer.actor)
+    ]
+    return TokensPublic(data=tokens, count=len(tokens))
 
 
 @router.post(

@@ -13,7 +13,7 @@ import zoneinfo
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -58,6 +58,7 @@ async def _form(request: Request) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(_form)]
+ALERTS_PER_PAGE = 50
 
 
 def _wants_partial(request: Request) -> bool:
@@ -161,14 +162,24 @@ def alerts_page(
     clock: ClockDep,
     viewer: ViewerDep,
     status: str = "open",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
-    found = safety.list_alerts(session, clock, viewer.actor, status=status)
+    found = safety.list_alerts(
+        session,
+        clock,
+        viewer.actor,
+        status=status,
+        limit=ALERTS_PER_PAGE + 1,  # one more: is there a next page?
+        offset=(page - 1) * ALERTS_PER_PAGE,
+    )
     return render(
         request,
         "clinician/alerts.html",
         viewer,
-        alerts=found,
+        alerts=found[:ALERTS_PER_PAGE],
         status=status,
+        page=page,
+        more=len(found) > ALERTS_PER_PAGE,
         failed=None,
         kept_note="",
     )
@@ -220,6 +231,8 @@ def _alert_failed(
         status_code=422,
         alerts=found,
         status=status,
+        page=1,
+        more=False,
         failed=failed,
         kept_note=note,
     )
