@@ -232,10 +232,16 @@ def _replay(
 
 
 def _by_key(session: Session, person_id: int, key: str) -> Checkin | None:
+    # Nearly every key is new: look for the id alone, and load the check-in only on a match.
+    found = session.scalar(
+        select(Checkin.id).where(Checkin.person_id == person_id, Checkin.idempotency_key == key)
+    )
+    if found is None:
+        return None
     return session.scalar(
         select(Checkin)
         .options(selectinload(Checkin.responses), selectinload(Checkin.doses))
-        .where(Checkin.person_id == person_id, Checkin.idempotency_key == key)
+        .where(Checkin.id == found)
     )
 
 
