@@ -209,7 +209,7 @@ def test_the_number_of_queries_does_not_grow_with_the_caseload(
         assert len(caseload.caseload(session, clock, actor_for(small))) == 1
     with counted(session) as six:
         assert len(caseload.caseload(session, clock, actor_for(large))) == 6
-    assert len(one) == len(six) == 5  # people, latest scores, alerts, check-ins, plans
+    assert len(one) == len(six) == 7  # people, latest scores, alerts, check-ins, plans, risk (2)
 
 
 def test_the_live_plan_check_uses_the_persons_profile_and_is_refused_outside_care(

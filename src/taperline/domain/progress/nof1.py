@@ -389,17 +389,17 @@ def describe(q: Question, result: Estimate, n_exposed: int, n_unexposed: int) ->
             f"Not enough days to compare {q.outcome_text} after days with and without "
             f"{q.exposure_text}."
         )
-    size = abs(result.difference)
+    size = f"{abs(result.difference):.1f}"
     direction = "higher" if result.difference > 0 else "lower"
-    interval = f"95% interval {result.low:+g} to {result.high:+g} {q.outcome_unit}"
+    interval = f"95% interval {result.low:+.1f} to {result.high:+.1f} {q.outcome_unit}"
     if result.spans_zero:
         return (
             f"No clear difference: {q.outcome_text} after days with {q.exposure_text} was "
-            f"{size:g} {q.outcome_unit} {direction} on average than after days without "
+            f"{size} {q.outcome_unit} {direction} on average than after days without "
             f"({interval}, which includes zero; {n_exposed} and {n_unexposed} days)."
         )
     return (
-        f"Observed: {q.outcome_text} after days with {q.exposure_text} was {size:g} "
+        f"Observed: {q.outcome_text} after days with {q.exposure_text} was {size} "
         f"{q.outcome_unit} {direction} on average than after days without ({interval}; "
         f"{n_exposed} and {n_unexposed} days). This describes this person's records; it does "
         "not show that one caused the other."

@@ -7,7 +7,7 @@ value below is a software choice (UNVERIFIED as a predictor); docs/progress.md g
 rule's basis.
 
 The window: the last 7 days ("recent", ending `today`) against the 7 days before ("before");
-activities look back 14 days before the recent week. A rule that lacks data is listed as not
+activities look at the two weeks before the recent one. A rule that lacks data is listed as not
 assessed, never scored as fine.
 """
 
@@ -22,6 +22,7 @@ from statistics import fmean
 from taperline.domain.progress.series import Day
 
 RECENT_DAYS = 7
+_DAY = dt.timedelta(days=1)
 MIN_VALUES = 3  # values needed in each window to compare means (software choice)
 CRAVING_RISE = 2.0  # points on the 0-10 craving rating (software choice)
 SOWS_RISE = 5.0  # points on SOWS 0-64 (software choice)
@@ -82,9 +83,9 @@ RULES = (
     Rule(
         "activities_stopped",
         1,
-        "An activity done in the 14 days before the last week (exercise, meditation, "
-        "counseling, support meetings) was not done at all in the last 7 days, with at least "
-        f"{MIN_VALUES} check-ins in those 7 days.",
+        "An activity done in each of the two weeks before the last week (exercise, "
+        "meditation, counseling, support meetings) was not done at all in the last 7 days, "
+        f"with at least {MIN_VALUES} check-ins in those 7 days.",
     ),
 )
 POINTS = {rule.id: rule.points for rule in RULES}
@@ -203,9 +204,11 @@ def assess(days: Sequence[Day], today: dt.date) -> RiskSignal:
     stopped = []
     if len(checked_recent) >= MIN_VALUES:
         for activity in ACTIVITIES:
-            earlier = _window(days, earlier_start, before_end, activity)
+            two_weeks_ago = _window(days, earlier_start, before_start - _DAY, activity)
+            last_week = _window(days, before_start, before_end, activity)
             recent = _window(days, recent_start, today, activity)
-            if any(v > 0 for v in earlier) and recent and not any(v > 0 for v in recent):
+            habit = any(v > 0 for v in two_weeks_ago) and any(v > 0 for v in last_week)
+            if habit and recent and not any(v > 0 for v in recent):
                 stopped.append(ACTIVITY_NAMES[activity])
         if stopped:
             names = ", ".join(stopped)
