@@ -14,9 +14,10 @@ a gap stays a gap, it is never filled or counted as zero. Rules (docs/progress.m
 - PHQ-9 and GAD-7 are weekly and COWS is rated at visits: they appear on the day they were
   taken only.
 - Weekly summaries run in 7-day blocks from `start`. "Change" compares the mean of the last
-  7 days with data against a baseline: the first 7 days of the plan ("since start") or the
-  7 days up to and including the last visit ("since the last visit"). These windows are a
-  software choice for summarising, not a clinical definition.
+  7 days with data (after the baseline, never overlapping it) against a baseline: the first 7
+  days of the taper ("since start") or the 7 days up to and including the last visit ("since
+  the last visit"). These windows are a software choice for summarising, not a clinical
+  definition.
 """
 
 from __future__ import annotations
@@ -316,26 +317,19 @@ def weekly(days: Sequence[Day], metric: str, start: dt.date) -> tuple[WeekSummar
 
 
 def change(days: Sequence[Day], metric: str, *, baseline_start: dt.date) -> Change | None:
-    """Mean of the last 7 days with this metric against the mean of the 7 days from
-    `baseline_start`. None when either window has no value, or they overlap."""
+    """Mean of the latest 7 days with this metric (never reaching back into the baseline)
+    against the mean of the 7 days from `baseline_start`. None when either has no value."""
     baseline_end = baseline_start + dt.timedelta(days=WINDOW_DAYS - 1)
     baseline = [
         v
         for d in days
         if baseline_start <= d.date <= baseline_end and (v := d.get(metric)) is not None
     ]
-    reported = [d for d in days if d.get(metric) is not None]
-    if not baseline or not reported:
+    after = [d for d in days if d.date > baseline_end and d.get(metric) is not None]
+    if not baseline or not after:
         return None
-    latest_end = reported[-1].date
-    latest_start = latest_end - dt.timedelta(days=WINDOW_DAYS - 1)
-    if latest_start <= baseline_end:
-        return None
-    latest = [
-        v
-        for d in reported
-        if latest_start <= d.date <= latest_end and (v := d.get(metric)) is not None
-    ]
+    latest_start = after[-1].date - dt.timedelta(days=WINDOW_DAYS - 1)
+    latest = [v for d in after if d.date >= latest_start and (v := d.get(metric)) is not None]
     return Change(
         metric=metric,
         baseline=round(fmean(baseline), 2),
