@@ -35,7 +35,9 @@ CSP = (
 )
 
 
-def _change_rows(changes: tuple[series.Change, ...]) -> list[dict[str, str]]:
+def _change_rows(
+    changes: tuple[series.Change, ...], kratom_unit: str | None
+) -> list[dict[str, str]]:
     rows = []
     for change in changes:
         metric = series.BY_ID[change.metric]
@@ -46,7 +48,7 @@ def _change_rows(changes: tuple[series.Change, ...]) -> list[dict[str, str]]:
                 "baseline": f"{change.baseline:g}",
                 "latest": f"{change.latest:g}",
                 "change": f"{sign}{change.difference:.2f}".rstrip("0").rstrip("."),
-                "unit": metric.unit,
+                "unit": (kratom_unit or "") if metric.id == "kratom" else metric.unit,
                 "days": f"{change.baseline_days} / {change.latest_days}",
             }
         )
@@ -94,8 +96,8 @@ def render_html(
         view=view,
         series=view.series,
         figures=figures,
-        since_start=_change_rows(view.series.since_start),
-        since_visit=_change_rows(view.series.since_visit),
+        since_start=_change_rows(view.series.since_start, view.series.kratom_unit),
+        since_visit=_change_rows(view.series.since_visit, view.series.kratom_unit),
         risk=view.risk,
         alerts=_alert_groups(data),
         risk_rules=risk.RULES,
