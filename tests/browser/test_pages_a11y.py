@@ -25,13 +25,23 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 PUBLIC_PAGES = ["/login", "/help", "/invite"]
-PERSON_PAGES = ["/me/today", "/me/checkin", "/me/plan", "/me/history", "/me/access", "/help"]
+PERSON_PAGES = [
+    "/me/today",
+    "/me/checkin",
+    "/me/plan",
+    "/me/history",
+    "/me/access",
+    "/help",
+    "/me/progress",
+]
 CLINICIAN_PAGES = [
     "/caseload",
     "/alerts",
     "/people/alex",
     "/people/alex/cows",
     "/people/alex/plan/edit",
+    "/people/alex/progress",
+    "/clinic/overview",
 ]
 # (role for the screenshot's name, handle to log in as or None, path, phone-sized?)
 CASES = (

@@ -105,6 +105,9 @@ def question(
     exposure: str, outcome: str, threshold: float | None = None, unit: str = ""
 ) -> Question:
     """Validate a question; bad values raise InvalidInput naming the field."""
+    if not exposure:
+        choices = ", ".join(e.value for e in Exposure)
+        raise InvalidInput("exposure", f"choose one of: {choices}")
     try:
         chosen = Exposure(exposure)
     except ValueError:
