@@ -36,7 +36,8 @@ import polars as pl
 from taperline.clock import FixedClock
 from taperline.db import migrate
 from taperline.db.engine import make_engine, make_sessionmaker
-from taperline.demo import PLANS
+from taperline.demo import _plan as demo_plan
+from taperline.demo import _taper as demo_taper
 from taperline.domain.access import Actor
 from taperline.domain.progress import overview
 from taperline.schemas.plans import PlanInput
@@ -70,7 +71,16 @@ def seed(url: str, path: Path, count: int, rng: random.Random) -> tuple[int, dic
         start = TODAY - dt.timedelta(days=rng.randrange(HISTORY_DAYS))
         stays = int(rng.expovariate(1 / 70)) + 1  # days until they stop checking in
         if rng.random() < 0.8:
-            data = PLANS["alex"][0][1](start + dt.timedelta(days=rng.randrange(14)))
+            # varied tapers, so no two people need share a schedule
+            begin = start + dt.timedelta(days=rng.randrange(14))
+            taper = demo_taper(
+                begin,
+                rng.choice(("8", "10", "12", "15", "20", "24")),
+                rng.choice(("0", "2", "4")),
+                rng.choice(("0.25", "0.5", "0.75", "1")),
+                rng.choice((7, 10, 14)),
+            )
+            data = demo_plan(begin, taper=taper)
             content = PlanInput.model_validate(data).model_dump(mode="json")
             plans_rows.append((person, json.dumps(content), now, now))
         base_sows = rng.uniform(6, 20)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Result, select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
@@ -28,7 +28,7 @@ from taperline.domain.plans import PlanContent, describe_item, describe_taper
 from taperline.domain.progress import nof1, overview, risk, series
 from taperline.domain.types import CheckinKind, Role
 from taperline.schemas import parse
-from taperline.schemas.plans import PlanInput, to_content
+from taperline.schemas.plans import TaperIn, to_taper
 from taperline.services import adherence, audit, people, plans, safety
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
@@ -355,7 +355,8 @@ class ClinicOverview:
 
 
 def _frame(rows: Iterable[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")
+    fetched = rows.all() if isinstance(rows, Result) else list(rows)  # fetchall: far faster
+    return pl.DataFrame([tuple(row) for row in fetched], schema=schema, orient="row", strict=False)
 
 
 def overview_frames(
@@ -364,41 +365,46 @@ def overview_frames(
     """The four frames the overview needs, in five queries (people, approved plans, daily
     check-ins, scores, alerts)."""
     in_clinic = select(User.id).where(User.clinic_id == clinic_id, User.role == Role.PERSON.value)
-    ids = list(session.scalars(in_clinic))
-    approved: dict[int, dict[str, Any]] = dict(
-        session.execute(
+    # Core rows straight from the connection: no ORM row processing for large results.
+    connection = session.connection()
+    ids = list(connection.scalars(in_clinic))
+    tapers: dict[int, object] = {
+        person_id: content.get("taper")
+        for person_id, content in connection.execute(
             select(PlanVersion.person_id, PlanVersion.content).where(
                 PlanVersion.person_id.in_(in_clinic), PlanVersion.status == plans.APPROVED
             )
-        ).all()
-    )
+        )
+    }
     phases = [
         (
             person_id,
-            overview.phase_of(
-                to_content(parse(PlanInput, approved[person_id]))
-                if person_id in approved
-                else None,
-                today,
+            (
+                overview.taper_phase(
+                    to_taper(parse(TaperIn, tapers[person_id])) if tapers[person_id] else None,
+                    today,
+                )
+                if person_id in tapers
+                else overview.Phase.NO_PLAN
             ).value,
         )
         for person_id in ids
     ]
     people_frame = _frame(phases, overview.PEOPLE_SCHEMA)
     checkins = _frame(
-        session.execute(
+        connection.execute(
             select(Checkin.person_id, Checkin.checkin_date)
             .where(Checkin.person_id.in_(in_clinic), Checkin.kind == CheckinKind.DAILY.value)
             .distinct()
         ),
         overview.CHECKINS_SCHEMA,
     )
-    sows = session.execute(
+    sows = connection.execute(
         select(Checkin.person_id, Checkin.checkin_date, InstrumentResponse.total)
         .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
         .where(Checkin.person_id.in_(in_clinic), InstrumentResponse.instrument_id == "sows")
     )
-    sleep = session.execute(
+    sleep = connection.execute(
         select(
             Checkin.person_id,
             Checkin.checkin_date,
@@ -407,13 +413,22 @@ def overview_frames(
         .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
         .where(Checkin.person_id.in_(in_clinic), InstrumentResponse.instrument_id == "sleep_diary")
     )
-    scores = _frame(
-        [(p, d, "sows", None if v is None else float(v)) for p, d, v in sows]
-        + [(p, d, "sleep_efficiency", v) for p, d, v in sleep],
-        overview.SCORES_SCHEMA,
-    ).drop_nulls("value")
+    scores = (
+        pl.concat(
+            [
+                _frame(sows, overview.SCORE_ROWS_SCHEMA).with_columns(
+                    pl.lit("sows").alias("metric")
+                ),
+                _frame(sleep, overview.SCORE_ROWS_SCHEMA).with_columns(
+                    pl.lit("sleep_efficiency").alias("metric")
+                ),
+            ]
+        )
+        .select(list(overview.SCORES_SCHEMA))
+        .drop_nulls("value")
+    )
     alerts = _frame(
-        session.execute(
+        connection.execute(
             select(Alert.person_id, Alert.day, Alert.severity, Alert.status).where(
                 Alert.person_id.in_(in_clinic)
             )

@@ -22,6 +22,7 @@ from enum import StrEnum
 import polars as pl
 
 from taperline.domain.plans import PlanContent
+from taperline.domain.taper import TaperParams, build_schedule
 
 RETENTION_DAYS = (30, 60, 90)
 WINDOW_DAYS = 7
@@ -48,11 +49,18 @@ PHASE_LABELS = {
 def phase_of(content: PlanContent | None, today: dt.date) -> Phase:
     if content is None:
         return Phase.NO_PLAN
-    schedule = content.schedule()
-    if schedule is None or not schedule.steps:
+    return taper_phase(content.taper, today)
+
+
+def taper_phase(taper: TaperParams | None, today: dt.date) -> Phase:
+    """The phase of an approved plan whose taper (or None) is `taper`."""
+    if taper is None:
         return Phase.NO_TAPER
-    if today < schedule.steps[0].start:
-        return Phase.NOT_STARTED
+    if today < taper.start:
+        return Phase.NOT_STARTED  # the first step starts on the taper's start date
+    schedule = build_schedule(taper, with_doses=False)
+    if not schedule.steps:
+        return Phase.NO_TAPER
     last = schedule.steps[-1]
     if today >= last.start and schedule.reaches_target:
         return Phase.AT_TARGET
@@ -89,6 +97,7 @@ class Overview:
 
 PEOPLE_SCHEMA = {"person_id": pl.Int64, "phase": pl.Utf8}
 CHECKINS_SCHEMA = {"person_id": pl.Int64, "date": pl.Date}
+SCORE_ROWS_SCHEMA = {"person_id": pl.Int64, "date": pl.Date, "value": pl.Float64}
 SCORES_SCHEMA = {"person_id": pl.Int64, "date": pl.Date, "metric": pl.Utf8, "value": pl.Float64}
 ALERTS_SCHEMA = {"person_id": pl.Int64, "day": pl.Date, "severity": pl.Utf8, "status": pl.Utf8}
 
