@@ -33,6 +33,7 @@ PERSON_PAGES = [
     "/me/access",
     "/account",
     "/help",
+    "/me/progress",
 ]
 CLINICIAN_PAGES = [
     "/caseload",
@@ -41,6 +42,8 @@ CLINICIAN_PAGES = [
     "/people/alex/cows",
     "/people/alex/plan/edit",
     "/account",
+    "/people/alex/progress",
+    "/clinic/overview",
 ]
 # (role for the screenshot's name, handle to log in as or None, path, phone-sized?)
 CASES = (

@@ -26,7 +26,7 @@ from taperline.domain.types import Role
 from taperline.services import accounts, people
 from taperline.services.uow import unit_of_work
 from taperline.web.app import create_app
-from taperline.web.routes import account, admin, api_v1, auth, clinician, person
+from taperline.web.routes import account, admin, api_v1, auth, clinician, person, progress
 from tests.web.conftest import NOW, PASSWORD, login, web_settings
 
 PUBLIC = {"/healthz", "/", "/help", "/login", "/login/second-factor", "/logout", "/invite"}
@@ -43,6 +43,7 @@ def routes() -> list[tuple[str, str]]:
         (admin, ""),
         (account, ""),
         (api_v1, "/api/v1"),
+        (progress, ""),
     ):
         for route in module.router.routes:
             if isinstance(route, APIRoute):

@@ -28,6 +28,7 @@ class Action(StrEnum):
     PLAN_APPROVE = "plan.approve"  # a named clinician who cares for the person, only
     AUDIT_READ = "audit.read"  # a clinic admin reads and exports the clinic's audit log
     ALERT_UPDATE = "alert.update"  # acknowledge or resolve: a named clinician only
+    CLINIC_OVERVIEW = "clinic.overview"  # aggregates over a clinic: its clinicians and admins
 
 
 HEALTH_DATA = frozenset(
@@ -89,7 +90,7 @@ def can(actor: Actor, action: Action, subject: Subject) -> bool:
     match action:
         case Action.CLINIC_CREATE:
             return False
-        case Action.CLINIC_LIST | Action.ACCOUNT_LIST:
+        case Action.CLINIC_LIST | Action.ACCOUNT_LIST | Action.CLINIC_OVERVIEW:
             return actor.role in (Role.ADMIN, Role.CLINICIAN) and same_clinic
         case Action.ACCOUNT_CREATE:
             if actor.role is Role.ADMIN:

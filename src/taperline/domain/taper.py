@@ -179,7 +179,9 @@ def split(
     )
 
 
-def build_schedule(params: TaperParams) -> TaperSchedule:
+def build_schedule(params: TaperParams, *, with_doses: bool = True) -> TaperSchedule:
+    """The dated steps. `with_doses=False` leaves each step's per-dose split empty (for callers
+    that only need the dates and daily amounts, e.g. the clinic overview's phases)."""
     params = validate(params)
     unit = params.current.unit
     quantum = _quantum(params)
@@ -211,7 +213,7 @@ def build_schedule(params: TaperParams) -> TaperSchedule:
                 end=start + dt.timedelta(days=params.step_days - 1),
                 daily=Amount(new, unit),
                 before=Amount(amount, unit),
-                doses=split(Amount(new, unit), params.doses, quantum),
+                doses=split(Amount(new, unit), params.doses, quantum) if with_doses else (),
             )
         )
         amount = new

@@ -98,6 +98,22 @@ def _amount(value: AmountIn, field: str) -> Amount:
     return Amount.parse(value.amount, value.unit, field=f"{field}.amount")
 
 
+def to_taper(t: TaperIn) -> TaperParams:
+    """The taper's domain parameters (not yet validated: `build_schedule` does that)."""
+    return TaperParams(
+        start=t.start,
+        current=_amount(t.current, "taper.current"),
+        target=_amount(t.target, "taper.target"),
+        method=t.method,
+        step=t.step,
+        step_days=t.step_days,
+        smallest_step=_amount(t.smallest_step, "taper.smallest_step"),
+        doses=tuple(DoseTime(d.time, d.share) for d in t.doses),
+        long_term_use=t.long_term_use,
+        pauses=tuple(Pause(p.start, p.days) for p in t.pauses),
+    )
+
+
 def to_content(plan: PlanInput) -> PlanContent:
     """Domain values, with every problem named by its field."""
     items = tuple(
@@ -111,21 +127,7 @@ def to_content(plan: PlanInput) -> PlanContent:
         )
         for i, item in enumerate(plan.regimen)
     )
-    taper = None
-    if plan.taper is not None:
-        t = plan.taper
-        taper = TaperParams(
-            start=t.start,
-            current=_amount(t.current, "taper.current"),
-            target=_amount(t.target, "taper.target"),
-            method=t.method,
-            step=t.step,
-            step_days=t.step_days,
-            smallest_step=_amount(t.smallest_step, "taper.smallest_step"),
-            doses=tuple(DoseTime(d.time, d.share) for d in t.doses),
-            long_term_use=t.long_term_use,
-            pauses=tuple(Pause(p.start, p.days) for p in t.pauses),
-        )
+    taper = to_taper(plan.taper) if plan.taper is not None else None
     content = PlanContent(
         items=items,
         kratom_form=plan.taper.form if plan.taper else None,

@@ -30,11 +30,12 @@ from taperline.domain.access import Action, Actor, Subject, can
 from taperline.domain.adherence import DayLog
 from taperline.domain.errors import InvalidInput, NotFound
 from taperline.domain.plans import PlanContent
+from taperline.domain.progress.risk import RiskSignal
 from taperline.domain.types import Role
 from taperline.domain.units import Amount
 from taperline.schemas import parse
 from taperline.schemas.plans import PlanInput, to_content
-from taperline.services import audit, plans
+from taperline.services import audit, plans, progress
 from taperline.services.adherence import day_logs_many
 from taperline.services.authz import AccessDenied, require
 from taperline.services.people import find_user, local_today
@@ -71,6 +72,7 @@ class CaseloadRow:
     highest_severity: str | None  # of the open alerts: "urgent" or "warning"
     last_checkin: dt.date | None  # the last daily check-in
     days_since_checkin: int | None  # None: never checked in
+    risk: RiskSignal | None = None  # the relapse-risk signal (services.progress)
 
     @property
     def urgency(self) -> tuple[int, float, str]:
@@ -109,6 +111,7 @@ def caseload(
     alerts = _open_alerts(session, ids)
     last_checkins = _last_daily_checkins(session, ids)
     approved = _approved_plans(session, ids)
+    risks = progress.risk_for_people(session, people, clock)  # two queries for everyone
 
     todays = {person.id: local_today(person, clock) for person in people}
     logs = day_logs_many(
@@ -145,6 +148,7 @@ def caseload(
                 highest_severity=severity,
                 last_checkin=last,
                 days_since_checkin=None if last is None else max(0, (today - last).days),
+                risk=risks.get(person.id),
             )
         )
     rows.sort(key=lambda row: row.urgency)

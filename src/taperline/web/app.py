@@ -15,7 +15,7 @@ from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.db.gate import WriterGate
 from taperline.knowledge import load
 from taperline.web import errors
-from taperline.web.routes import account, admin, api_v1, auth, clinician, person
+from taperline.web.routes import account, admin, api_v1, auth, clinician, person, progress
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -60,7 +60,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if request.url.path.startswith(
-            ("/api/", "/login", "/people", "/me", "/alerts", "/caseload", "/admin")
+            ("/api/", "/login", "/people", "/me", "/alerts", "/caseload", "/admin", "/clinic")
         ):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -75,4 +75,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(account.router)
     app.include_router(api_v1.router, prefix="/api/v1")
+    app.include_router(progress.router)
     return app

@@ -1,0 +1,1 @@
+"""Server-side plots (matplotlib, Agg) and printable reports (HTML, PDF via WeasyPrint)."""

@@ -1,0 +1,263 @@
+"""Progress pages and their JSON: a person's trends and plots, n-of-1 comparisons (a plain GET
+form that works without JavaScript), printable reports, and the clinic overview.
+
+Each route parses its input, calls one service in taperline.services.progress (which decides
+access and audits) and renders. Bad query values answer 422 naming the field, never 500.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from taperline.domain.errors import InvalidInput
+from taperline.domain.progress import nof1
+from taperline.domain.progress.overview import PHASE_LABELS, Phase
+from taperline.domain.progress.series import BY_ID
+from taperline.reports import plots, printable
+from taperline.schemas.api import Text
+from taperline.schemas.progress import ComparisonPublic, OverviewPublic, ProgressPublic
+from taperline.services import progress
+from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep
+from taperline.web.templating import render
+
+router = APIRouter()
+
+MAX_TEXT = 40
+Days = Annotated[int, Query(description="The last N days, 14 to 366")]
+Choice = Annotated[str, Query(max_length=MAX_TEXT)]
+
+
+def _threshold(raw: str) -> float | None:
+    """An empty box means no threshold; anything else must be a number."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidInput("threshold", f"'{raw[:MAX_TEXT]}' is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidInput("threshold", "must be a finite number")
+    return value
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: Viewer,
+    handle: str,
+    *,
+    template: str,
+    exposure: str,
+    outcome: str,
+    threshold: str,
+    days: int,
+) -> HTMLResponse:
+    view = progress.progress(session, clock, viewer.actor, handle, days=days)
+    figures = plots.progress_plots(view.series)
+    comparison = None
+    comparison_plot = None
+    errors: dict[str, str] = {}
+    if exposure:
+        try:
+            comparison = progress.compare(
+                session,
+                clock,
+                viewer.actor,
+                handle,
+                exposure=exposure,
+                outcome=outcome,
+                threshold=_threshold(threshold),
+                days=days,
+            )
+            comparison_plot = plots.comparison(view.series.days, comparison)
+        except InvalidInput as error:
+            errors[error.field] = error.problem
+    return render(
+        request,
+        template,
+        viewer,
+        status_code=422 if errors else 200,
+        view=view,
+        series=view.series,
+        figures=figures,
+        comparison=comparison,
+        comparison_plot=comparison_plot,
+        errors=errors,
+        form={"exposure": exposure, "outcome": outcome, "threshold": threshold, "days": days},
+        exposures=[
+            (e.value, nof1.EXPOSURE_TEXT[e].replace("{threshold:g}", "N").replace(" {unit}", ""))
+            for e in nof1.Exposure
+        ],
+        outcomes=[(o.value, nof1.OUTCOME_TEXT[o][0]) for o in nof1.Outcome],
+        labels=BY_ID,
+    )
+
+
+@router.get("/me/progress", response_class=HTMLResponse, include_in_schema=False)
+def my_progress(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    exposure: Choice = "",
+    outcome: Choice = "sleep_onset_latency",
+    threshold: Choice = "",
+    days: int = progress.DEFAULT_DAYS,
+) -> HTMLResponse:
+    return _page(
+        request,
+        session,
+        clock,
+        viewer,
+        viewer.user.handle,
+        template="progress/me.html",
+        exposure=exposure,
+        outcome=outcome,
+        threshold=threshold,
+        days=days,
+    )
+
+
+@router.get("/people/{handle}/progress", response_class=HTMLResponse, include_in_schema=False)
+def person_progress(
+    request: Request,
+    handle: str,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    exposure: Choice = "",
+    outcome: Choice = "sleep_onset_latency",
+    threshold: Choice = "",
+    days: int = progress.DEFAULT_DAYS,
+) -> HTMLResponse:
+    return _page(
+        request,
+        session,
+        clock,
+        viewer,
+        handle,
+        template="progress/person.html",
+        exposure=exposure,
+        outcome=outcome,
+        threshold=threshold,
+        days=days,
+    )
+
+
+def _report(
+    session: SessionDep, clock: ClockDep, viewer: Viewer, handle: str, kind: str, fmt: str
+) -> Response:
+    if fmt not in printable.FORMATS:
+        raise InvalidInput("format", "use pdf or html")
+    data = progress.report_data(session, clock, viewer.actor, handle, kind=kind)
+    content = printable.build(data, fmt)
+    name = f"taperline-{data.kind}-{data.handle}-{data.generated_on.isoformat()}.{fmt}"
+    if fmt == "pdf":
+        return Response(
+            content,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}"'},
+        )
+    # A self-contained document: its own <style>, data-URI images, no script.
+    return Response(
+        content,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": printable.CSP},
+    )
+
+
+@router.get("/me/report", include_in_schema=False)
+def my_report(
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    kind: Choice = "progress",
+    format: Choice = "pdf",  # noqa: A002 - the query parameter's name
+) -> Response:
+    return _report(session, clock, viewer, viewer.user.handle, kind, format)
+
+
+@router.get("/people/{handle}/report", include_in_schema=False)
+def person_report(
+    handle: str,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    kind: Choice = "visit",
+    format: Choice = "pdf",  # noqa: A002 - the query parameter's name
+) -> Response:
+    return _report(session, clock, viewer, handle, kind, format)
+
+
+@router.get("/clinic/overview", response_class=HTMLResponse, include_in_schema=False)
+def clinic_overview_page(
+    request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
+) -> HTMLResponse:
+    found = progress.clinic_overview(session, clock, viewer.actor)
+    return render(
+        request,
+        "progress/overview.html",
+        viewer,
+        found=found,
+        result=found.overview,
+        phase_labels={phase.value: PHASE_LABELS[phase] for phase in Phase},
+        labels=BY_ID,
+    )
+
+
+# -- JSON, under /api/v1 ------------------------------------------------------------------
+
+
+@router.get("/api/v1/people/{handle}/progress", response_model=ProgressPublic, tags=["api"])
+def progress_api(
+    handle: Text, session: SessionDep, clock: ClockDep, viewer: ViewerDep, days: Days = 90
+) -> ProgressPublic:
+    """Day series (gaps are null), weekly summaries, change since the start and since the last
+    visit, and the relapse-risk signal (not a validated prediction model)."""
+    return ProgressPublic.of(progress.progress(session, clock, viewer.actor, handle, days=days))
+
+
+@router.get("/api/v1/people/{handle}/nof1", response_model=ComparisonPublic, tags=["api"])
+def nof1_api(
+    handle: Text,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    exposure: Annotated[
+        str, Query(max_length=MAX_TEXT, description=", ".join(e.value for e in nof1.Exposure))
+    ] = "",
+    outcome: Annotated[
+        str, Query(max_length=MAX_TEXT, description=", ".join(o.value for o in nof1.Outcome))
+    ] = "",
+    threshold: Annotated[
+        float | None, Query(description="Minutes (exercise, meditation) or a kratom level")
+    ] = None,
+    days: Days = 90,
+) -> ComparisonPublic:
+    """Days with an exposure against days without: difference in means, a 95% bootstrap
+    interval, a permutation p-value, the days in each arm and warnings. What was observed,
+    never a claim of cause."""
+    return ComparisonPublic.of(
+        progress.compare(
+            session,
+            clock,
+            viewer.actor,
+            handle,
+            exposure=exposure,
+            outcome=outcome,
+            threshold=threshold,
+            days=days,
+        )
+    )
+
+
+@router.get("/api/v1/clinic/overview", response_model=OverviewPublic, tags=["api"])
+def overview_api(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> OverviewPublic:
+    """Aggregates over the viewer's clinic (its clinicians and admins): people per taper
+    phase, retention, median change in SOWS and sleep efficiency, alert volumes."""
+    return OverviewPublic.of(progress.clinic_overview(session, clock, viewer.actor))
