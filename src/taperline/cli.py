@@ -1357,3 +1357,10 @@ def totp_confirm(
     with STATE.work() as (session, actor):
         accounts.confirm_totp(session, STATE.clock, actor, secret, code)
     out.print("Second factor on: logging in will ask for a code from your app.")
+
+
+# -- the evidence library (taperline/cli_claims.py) ---------------------------------------------
+
+from taperline.cli_claims import claims_app  # noqa: E402
+
+app.add_typer(claims_app, name="claims")
