@@ -28,10 +28,17 @@ from taperline.domain.evidence.match import (
     check_text,
 )
 from taperline.domain.evidence.model import Claim, Grade, Library
-from taperline.domain.evidence.report import GRADE_ORDER, report_dict, worst_first
+from taperline.domain.evidence.report import (
+    GRADE_ORDER,
+    claims_for_substances,
+    report_dict,
+    worst_first,
+)
+from taperline.domain.plans import PlanContent
 from taperline.knowledge import load
+from taperline.schemas.checkins import CheckinCreate
+from taperline.schemas.evidence import MAX_TEXT
 
-MAX_TEXT = 200_000  # characters: an article, not a book
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 
 
@@ -195,3 +202,46 @@ def html_report(report: CheckReport, *, title: str = "Claim check") -> str:
         worst_first=worst_first,
         Grade=Grade,
     )
+
+
+# -- notes beside a plan or a check-in ------------------------------------------------------------
+
+
+def notes_for_plan(content: PlanContent | None) -> list[Claim]:
+    """The library's claims about what this plan involves (its substances and activities)."""
+    if content is None:
+        return []
+    substances = {item.category.value for item in content.items}
+    if content.taper is not None or content.kratom_form:
+        substances.add("kratom")
+    a = content.activities
+    activities = [
+        name
+        for name, value in (
+            ("exercise", a.exercise_minutes_per_week),
+            ("meditation", a.meditation_minutes_per_day),
+            ("counseling", a.counseling_sessions_per_week),
+            ("support", a.support_meetings_per_week),
+        )
+        if value
+    ]
+    return claims_for_substances(
+        library(), substances, activities=activities, tapering=content.taper is not None
+    )
+
+
+def notes_for_checkin(submission: CheckinCreate) -> list[Claim]:
+    """The library's claims about what the person took or did in this check-in."""
+    a = submission.activities
+    activities = [
+        name
+        for name, value in (
+            ("exercise", a.exercise_minutes),
+            ("meditation", a.meditation_minutes),
+            ("counseling", a.counseling),
+            ("support", a.support_meeting),
+        )
+        if value
+    ]
+    substances = {dose.category for dose in submission.doses}
+    return claims_for_substances(library(), substances, activities=activities, limit=4)

@@ -14,7 +14,7 @@ from taperline.config import Settings
 from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.knowledge import load
 from taperline.web import errors
-from taperline.web.routes import admin, api_v1, auth, clinician, person
+from taperline.web.routes import admin, api_v1, auth, clinician, evidence, evidence_api, person
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -66,4 +66,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(clinician.router)
     app.include_router(admin.router)
     app.include_router(api_v1.router, prefix="/api/v1")
+    app.include_router(evidence.router)
+    app.include_router(evidence_api.router, prefix="/api/v1")
     return app
