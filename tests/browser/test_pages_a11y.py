@@ -24,14 +24,29 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
-PUBLIC_PAGES = ["/login", "/help", "/invite"]
-PERSON_PAGES = ["/me/today", "/me/checkin", "/me/plan", "/me/history", "/me/access", "/help"]
+PUBLIC_PAGES = [
+    "/login",
+    "/help",
+    "/invite",
+    "/evidence",
+    "/evidence/kratom-natural-magnesium",
+]
+PERSON_PAGES = [
+    "/me/today",
+    "/me/checkin",
+    "/me/plan",
+    "/me/history",
+    "/me/access",
+    "/help",
+    "/evidence/check",
+]
 CLINICIAN_PAGES = [
     "/caseload",
     "/alerts",
     "/people/alex",
     "/people/alex/cows",
     "/people/alex/plan/edit",
+    "/evidence/check",
 ]
 # (role for the screenshot's name, handle to log in as or None, path, phone-sized?)
 CASES = (

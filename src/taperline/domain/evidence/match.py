@@ -256,6 +256,15 @@ def _confidence(score: float, matcher: Matcher) -> Confidence:
     return Confidence.LOW
 
 
+def _needed(claim: Claim, matcher: Matcher) -> float:
+    """The score a match needs. Calling a wrong claim "supported" misleads the most, so a
+    claim graded supported or partly supported needs a medium-confidence match; below that
+    the sentence is reported "not assessed" (read and flagged, never silently approved)."""
+    if claim.grade in (Grade.SUPPORTED, Grade.PARTLY_SUPPORTED):
+        return (matcher.threshold + matcher.high) / 2
+    return matcher.threshold
+
+
 def _best(row: Matrix, found: frozenset[Topic], library: Library) -> tuple[float, int] | None:
     best: tuple[float, int] | None = None
     for number, claim in enumerate(library.claims):
@@ -290,7 +299,7 @@ def classify(
         if not (resembles or is_health_claim(sentence.text, found)):
             continue
         status, match = Status.NOT_ASSESSED, None
-        if best is not None and best[0] >= matcher.threshold:
+        if best is not None and best[0] >= _needed(library.claims[best[1]], matcher):
             claim = library.claims[best[1]]
             words = set(sentence.text.lower().split())
             closest = max(claim.texts, key=lambda t: len(set(t.lower().split()) & words))

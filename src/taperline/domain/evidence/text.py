@@ -286,10 +286,31 @@ def is_question(sentence: str) -> bool:
     return _QUESTION_ONLY.search(sentence) is not None
 
 
+# A sentence that ties something taken or done to a health outcome is a claim even without a
+# cue word ("During detox, melatonin is what finally lets you sleep").
+_SUBJECTS = frozenset(
+    {
+        Topic.KRATOM,
+        Topic.SEVEN_OH,
+        Topic.MELATONIN,
+        Topic.MAGNESIUM,
+        Topic.MOUD,
+        Topic.NALOXONE,
+        Topic.EXERCISE,
+        Topic.MEDITATION,
+        Topic.COUNSELING,
+        Topic.SUPPORT,
+    }
+)
+_OUTCOMES = frozenset({Topic.SLEEP, Topic.WITHDRAWAL, Topic.ANXIETY, Topic.OPIOIDS})
+
+
 def is_health_claim(sentence: str, topics: frozenset[Topic]) -> bool:
     """A heuristic: names a topic and asserts something about it (not a bare question)."""
     if not topics or is_question(sentence):
         return False
+    if topics & _SUBJECTS and topics & _OUTCOMES:
+        return True
     return _CUES.search(sentence) is not None
 
 
