@@ -80,7 +80,8 @@ def html_to_text(html: str) -> str:
     for block in soup.find_all(_BLOCKS):
         block.insert_before("\n\n")
         block.insert_after("\n\n")
-    text = soup.get_text(" ")
+    text = soup.get_text()
+    text = re.sub(r"(?<!\n)\n(?!\n)", " ", text)  # a line break inside a block is a space
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     return re.sub(r"\s*\n\s*(\n\s*)+", "\n\n", text).strip()
 

@@ -42,7 +42,8 @@ def split_sentences(text: str) -> list[Sentence]:
         chunk = block.group(0)
         if not chunk.strip():
             continue
-        for span in _segmenter().segment(chunk):
+        # a line break inside a paragraph is a space (same length, so offsets hold)
+        for span in _segmenter().segment(chunk.replace("\n", " ")):
             raw = str(span.sent)
             stripped = raw.strip()
             if not stripped:
