@@ -37,3 +37,22 @@ def test_bad_input_names_the_field() -> None:
     with pytest.raises(InvalidInput) as method:
         evidence.matcher("telepathy")
     assert method.value.field == "method"
+
+
+def test_notes_for_a_checkin_follow_what_was_taken_and_done() -> None:
+    import datetime as dt
+
+    from taperline.schemas.checkins import CheckinCreate
+
+    submission = CheckinCreate.model_validate(
+        {
+            "date": dt.date(2026, 3, 1),
+            "doses": [{"category": "melatonin", "amount": "3", "unit": "mg"}],
+            "activities": {"exercise_minutes": 30},
+        }
+    )
+    ids = [c.id for c in evidence.notes_for_checkin(submission)]
+    assert "melatonin-helps-fall-asleep" in ids and "exercise-improves-sleep" in ids
+    assert not any(i.startswith("kratom") for i in ids)
+    nothing = CheckinCreate.model_validate({"date": dt.date(2026, 3, 1)})
+    assert evidence.notes_for_checkin(nothing) == []
