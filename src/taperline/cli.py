@@ -1518,3 +1518,10 @@ def clinic_overview_command(
         f"{result.alerts_raised['warning']} warning; open now: {result.alerts_open['urgent']} "
         f"urgent, {result.alerts_open['warning']} warning."
     )
+
+
+# -- the evidence library (taperline/cli_claims.py) ---------------------------------------------
+
+from taperline.cli_claims import claims_app  # noqa: E402
+
+app.add_typer(claims_app, name="claims")

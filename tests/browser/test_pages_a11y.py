@@ -24,7 +24,13 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
-PUBLIC_PAGES = ["/login", "/help", "/invite"]
+PUBLIC_PAGES = [
+    "/login",
+    "/help",
+    "/invite",
+    "/evidence",
+    "/evidence/kratom-natural-magnesium",
+]
 PERSON_PAGES = [
     "/me/today",
     "/me/checkin",
@@ -34,6 +40,7 @@ PERSON_PAGES = [
     "/account",
     "/help",
     "/me/progress",
+    "/evidence/check",
 ]
 CLINICIAN_PAGES = [
     "/caseload",
@@ -44,6 +51,7 @@ CLINICIAN_PAGES = [
     "/account",
     "/people/alex/progress",
     "/clinic/overview",
+    "/evidence/check",
 ]
 # (role for the screenshot's name, handle to log in as or None, path, phone-sized?)
 CASES = (

@@ -26,10 +26,21 @@ from taperline.domain.types import Role
 from taperline.services import accounts, people
 from taperline.services.uow import unit_of_work
 from taperline.web.app import create_app
-from taperline.web.routes import account, admin, api_v1, auth, clinician, person, progress
+from taperline.web.routes import (
+    account,
+    admin,
+    api_v1,
+    auth,
+    clinician,
+    evidence,
+    evidence_api,
+    person,
+    progress,
+)
 from tests.web.conftest import NOW, PASSWORD, login, web_settings
 
 PUBLIC = {"/healthz", "/", "/help", "/login", "/login/second-factor", "/logout", "/invite"}
+PUBLIC |= {"/evidence", "/evidence/{claim_id}"}  # the evidence library holds no health data
 DENIED_TO_OTHERS = ("blair", "sam", "olga", "ada")  # none of them may touch alex's record
 ACTORS = ("alex", "cleo", *DENIED_TO_OTHERS, None)
 
@@ -44,6 +55,8 @@ def routes() -> list[tuple[str, str]]:
         (account, ""),
         (api_v1, "/api/v1"),
         (progress, ""),
+        (evidence, ""),
+        (evidence_api, "/api/v1"),
     ):
         for route in module.router.routes:
             if isinstance(route, APIRoute):

@@ -7,17 +7,20 @@ Files (TOML), each entry cited against `references.toml`:
 - interactions.toml interaction pairs (substance, class or condition), from §G
 - red_flags.toml    red-flag questions and what to do now, from §I
 - crisis.toml       emergency, crisis-line and poison-control numbers per country
+- claims.toml       the evidence library: graded claims (kratom, melatonin, magnesium, MOUD...)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from taperline.domain.evidence.model import Claim, Grade, Library, Topic
 from taperline.domain.safety.knowledge import (
     CrisisContacts,
     EvidenceStatus,
@@ -37,6 +40,7 @@ FILES = (
     "interactions.toml",
     "red_flags.toml",
     "crisis.toml",
+    "claims.toml",
 )
 PLACEHOLDERS = frozenset(
     {
@@ -118,6 +122,64 @@ class CrisisModel(_Strict):
     poison_control_name: str = ""
 
 
+class ClaimModel(_Strict):
+    """One claim of the evidence library: graded, explained and cited."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    statement: str = Field(min_length=10)
+    grade: Grade
+    topics: list[Topic] = Field(min_length=1)
+    requires: list[Topic] = Field(min_length=1)
+    summary: str = Field(min_length=20)
+    explanation: str = Field(min_length=40)
+    instead: str = ""
+    citations: list[str] = Field(min_length=1)
+    reviewed: dt.date
+    phrasings: list[str] = Field(min_length=1)
+    unverified: str = ""
+    sources_silent: bool = False
+    key: bool = False
+
+    @field_validator("explanation")
+    @classmethod
+    def _two_to_four_sentences(cls, text: str) -> str:
+        count = len([s for s in text.replace("e.g.", "eg").split(". ") if s.strip()])
+        if not 2 <= count <= 4:
+            raise ValueError(f"the explanation must be two to four sentences, not {count}")
+        return text
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ClaimModel:
+        if not set(self.requires) <= set(self.topics):
+            raise ValueError(f"claim {self.id}: requires must be a subset of topics")
+        if self.sources_silent and self.grade is not Grade.NO_EVIDENCE:
+            raise ValueError(
+                f"claim {self.id}: where the sources are silent the grade is 'no evidence'"
+            )
+        if self.sources_silent and "silent" not in self.explanation:
+            raise ValueError(f"claim {self.id}: the explanation must say the sources are silent")
+        return self
+
+
+def _to_claim(model: ClaimModel) -> Claim:
+    return Claim(
+        id=model.id,
+        statement=model.statement.strip(),
+        grade=model.grade,
+        topics=tuple(model.topics),
+        requires=tuple(model.requires),
+        summary=model.summary.strip(),
+        explanation=model.explanation.strip(),
+        instead=model.instead.strip(),
+        citations=tuple(model.citations),
+        reviewed=model.reviewed,
+        phrasings=tuple(p.strip() for p in model.phrasings),
+        unverified=model.unverified.strip(),
+        sources_silent=model.sources_silent,
+        key=model.key,
+    )
+
+
 def _read(name: str) -> dict[str, Any]:
     text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
     try:
@@ -183,6 +245,10 @@ def parse(documents: dict[str, dict[str, Any]]) -> Knowledge:
             )
             for country, value in documents["crisis.toml"]["countries"].items()
         }
+        claims = [
+            _to_claim(ClaimModel.model_validate(raw))
+            for raw in documents.get("claims.toml", {}).get("claims", [])
+        ]
         version = str(documents["references.toml"].get("version", "unversioned"))
     except (KeyError, TypeError, ValueError) as error:
         raise KnowledgeError(f"the knowledge base does not validate: {error}") from None
@@ -196,8 +262,12 @@ def parse(documents: dict[str, dict[str, Any]]) -> Knowledge:
         interactions=tuple(interactions),
         red_flags=tuple(red_flags),
         crisis=crisis,
+        library=Library(tuple(claims)),
     )
+    duplicate_claims = len(claims) - len({c.id for c in claims})
     problems = check(knowledge, duplicate_ids=len(all_rules) - len(knowledge.rules))
+    if duplicate_claims:
+        problems.append(f"{duplicate_claims} claim id(s) defined twice")
     if problems:
         raise KnowledgeError("; ".join(problems))
     return knowledge
@@ -211,6 +281,7 @@ def check(knowledge: Knowledge, duplicate_ids: int = 0) -> list[str]:
     used: set[str] = set()
     cited = [(f"substance {s.id}", s.citations) for s in knowledge.substances.values()]
     cited += [(f"rule {r.id}", r.citations) for r in knowledge.rules.values()]
+    cited += [(f"claim {c.id}", c.citations) for c in knowledge.library.claims]
     for owner, citations in cited:
         for citation in citations:
             if citation not in knowledge.references:

@@ -15,7 +15,17 @@ from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.db.gate import WriterGate
 from taperline.knowledge import load
 from taperline.web import errors
-from taperline.web.routes import account, admin, api_v1, auth, clinician, person, progress
+from taperline.web.routes import (
+    account,
+    admin,
+    api_v1,
+    auth,
+    clinician,
+    evidence,
+    evidence_api,
+    person,
+    progress,
+)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -76,4 +86,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(api_v1.router, prefix="/api/v1")
     app.include_router(progress.router)
+    app.include_router(evidence.router)
+    app.include_router(evidence_api.router, prefix="/api/v1")
     return app

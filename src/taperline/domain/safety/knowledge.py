@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from taperline.domain.evidence.model import Library
+
 
 class Severity(StrEnum):
     INFO = "info"
@@ -103,6 +105,7 @@ class Knowledge:
     interactions: tuple[Interaction, ...]
     red_flags: tuple[RedFlag, ...]
     crisis: Mapping[str, CrisisContacts]
+    library: Library = field(default_factory=lambda: Library(()))  # the evidence library
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]

@@ -28,7 +28,7 @@ from taperline.domain.units import Amount, Unit
 from taperline.schemas import parse
 from taperline.schemas.checkins import CheckinCreate
 from taperline.schemas.plans import PlanInput
-from taperline.services import adherence, caseload, checkins, people, plans, safety
+from taperline.services import adherence, caseload, checkins, evidence, people, plans, safety
 from taperline.web.deps import ClockDep, SessionDep, ViewerDep, WriterDep
 from taperline.web.templating import render
 
@@ -149,6 +149,7 @@ def person_page(
         describe_item=describe_item,
         describe_taper=describe_taper,
         today=_local_today(clock, detail.timezone),
+        evidence_notes=evidence.notes_for_plan(plan.review.content if plan else None),
     )
 
 
@@ -634,6 +635,7 @@ def _editor_page(
         units_blank=[("", "(choose)")] + [(u.value, u.value) for u in Unit],
         categories_options=[("", "(empty row)")]
         + [(c.value, c.value.replace("_", " ")) for c in Category],
+        evidence_notes=evidence.notes_for_plan(review.content if review else None),
     )
 
 

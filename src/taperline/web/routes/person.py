@@ -30,7 +30,7 @@ from taperline.domain.types import KratomForm, MagnesiumForm
 from taperline.knowledge import load
 from taperline.schemas import parse
 from taperline.schemas.checkins import CheckinCreate
-from taperline.services import calendar, checkins, consent
+from taperline.services import calendar, checkins, consent, evidence
 from taperline.services.consent import CHECKIN_STEPS, OPTIONAL_INSTRUMENTS, STEP_INSTRUMENTS
 from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep, WriterDep
 from taperline.web.templating import render
@@ -543,6 +543,7 @@ def checkin_submit(
         findings=findings,
         severity_labels=SEVERITY_LABELS,
         needs_clinician=any(f.get("severity") in ("urgent", "warning") for f in findings),
+        evidence_notes=evidence.notes_for_checkin(submission),
     )
 
 
@@ -565,6 +566,7 @@ def plan_page(
         item_title=item_title,
         kratom_form_name=kratom_form_name,
         weekdays=WEEKDAYS,
+        evidence_notes=evidence.notes_for_plan(plan.version.review.content),
     )
 
 
