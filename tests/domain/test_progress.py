@@ -393,3 +393,29 @@ def test_the_overview_counts_phases_retention_changes_and_alerts() -> None:
     assert changes["sleep_efficiency"].median is None
     assert result.alerts_raised == {"urgent": 1, "warning": 1}
     assert result.alerts_open == {"urgent": 1, "warning": 0}
+
+
+def test_a_tapers_phase_by_day_from_its_span() -> None:
+    # 6 g down by 1 g a week to 3 g: steps start on days 0, 7, 14 (5, 4, 3 g).
+    taper = TaperParams(
+        start=on(0),
+        current=Amount.parse("6", "g"),
+        target=Amount.parse("3", "g"),
+        method=Method.FIXED,
+        step=Decimal("1"),
+        step_days=7,
+        smallest_step=Amount.parse("0.25", "g"),
+        doses=(DoseTime(dt.time(8)),),
+    )
+    span = overview.taper_span(taper)
+    assert (span.start, span.last_step, span.reaches_target) == (on(0), on(14), True)
+    phases = {day: overview.span_phase(span, on(day)) for day in (-1, 0, 13, 14, 40)}
+    assert phases == {
+        -1: overview.Phase.NOT_STARTED,
+        0: overview.Phase.TAPERING,
+        13: overview.Phase.TAPERING,
+        14: overview.Phase.AT_TARGET,
+        40: overview.Phase.AT_TARGET,
+    }
+    assert overview.span_phase(None, on(0)) is overview.Phase.NO_TAPER
+    assert all(overview.taper_phase(taper, on(day)) is phase for day, phase in phases.items())

@@ -52,19 +52,37 @@ def phase_of(content: PlanContent | None, today: dt.date) -> Phase:
     return taper_phase(content.taper, today)
 
 
-def taper_phase(taper: TaperParams | None, today: dt.date) -> Phase:
-    """The phase of an approved plan whose taper (or None) is `taper`."""
-    if taper is None:
-        return Phase.NO_TAPER
-    if today < taper.start:
-        return Phase.NOT_STARTED  # the first step starts on the taper's start date
+@dataclass(frozen=True, slots=True)
+class TaperSpan:
+    """What the phase of a taper depends on, whatever the day: worked out once per plan."""
+
+    start: dt.date
+    last_step: dt.date | None  # None: the schedule has no steps
+    reaches_target: bool
+
+
+def taper_span(taper: TaperParams) -> TaperSpan:
     schedule = build_schedule(taper, with_doses=False)
-    if not schedule.steps:
+    last = schedule.steps[-1].start if schedule.steps else None
+    return TaperSpan(taper.start, last, schedule.reaches_target)
+
+
+def span_phase(span: TaperSpan | None, today: dt.date) -> Phase:
+    """The phase on `today` of an approved plan whose taper has this span (None: no taper)."""
+    if span is None:
         return Phase.NO_TAPER
-    last = schedule.steps[-1]
-    if today >= last.start and schedule.reaches_target:
+    if today < span.start:
+        return Phase.NOT_STARTED  # the first step starts on the taper's start date
+    if span.last_step is None:
+        return Phase.NO_TAPER
+    if today >= span.last_step and span.reaches_target:
         return Phase.AT_TARGET
     return Phase.TAPERING
+
+
+def taper_phase(taper: TaperParams | None, today: dt.date) -> Phase:
+    """The phase of an approved plan whose taper (or None) is `taper`."""
+    return span_phase(taper_span(taper) if taper is not None else None, today)
 
 
 @dataclass(frozen=True, slots=True)
