@@ -38,6 +38,7 @@ from taperline.services.people import find_user, local_today
 MAX_DAYS = 366
 DEFAULT_DAYS = 90
 RISK_LOOKBACK = 21  # days the risk signal reads
+RISK_INSTRUMENTS = ("sows", "craving", "sleep_diary")  # what its rules look at
 SCORED = ("sows", "craving", "phq9", "gad7", "cows", "sleep_diary")
 
 
@@ -74,7 +75,11 @@ def _person(session: Session, actor: Actor, handle: str) -> User:
 
 
 def _responses(
-    session: Session, ids: Sequence[int], start: dt.date, end: dt.date
+    session: Session,
+    ids: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    instruments: Sequence[str] = SCORED,
 ) -> dict[int, list[tuple[series.Response, str | None]]]:
     found: dict[int, list[tuple[series.Response, str | None]]] = defaultdict(list)
     if not ids:
@@ -95,7 +100,7 @@ def _responses(
             Checkin.person_id.in_(ids),
             Checkin.checkin_date >= start,
             Checkin.checkin_date <= end,
-            InstrumentResponse.instrument_id.in_(SCORED),
+            InstrumentResponse.instrument_id.in_(instruments),
         )
         .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
     )
@@ -246,7 +251,7 @@ def risk_for_people(
             elif isinstance(value, int):
                 merged[key] = int(merged.get(key, 0)) + value
         flags[person_id][date] = bool(flags[person_id].get(date)) or bool(used)
-    responses = _responses(session, ids, first, last)
+    responses = _responses(session, ids, first, last, RISK_INSTRUMENTS)
     signals = {}
     for person_id, today in todays.items():
         start = today - dt.timedelta(days=RISK_LOOKBACK - 1)
@@ -262,6 +267,7 @@ def risk_for_people(
             [r for r, _ in responses.get(person_id, []) if start <= r.date <= today],
             None,
             opioid_use=flags[person_id],
+            summaries=False,
         )
         signals[person_id] = risk.assess(built.days, today)
     return signals

@@ -179,12 +179,15 @@ def build(
     *,
     opioid_use: Mapping[dt.date, bool] | None = None,
     plan_start: dt.date | None = None,
+    summaries: bool = True,
 ) -> PersonSeries:
     """The day series from `start` to `end` (both included).
 
     `logs` are the adherence day logs (check-in, doses, activities), `responses` the stored
     instrument responses in the range, `opioid_use` the days a daily check-in said
-    non-prescribed opioids were used (True) or not (False)."""
+    non-prescribed opioids were used (True) or not (False). With `summaries` False only the
+    days are built (no weekly summaries or changes): the caseload's risk column needs no more.
+    """
     if end < start:
         raise ValueError("end is before start")
     by_day: dict[dt.date, dict[str, float | None]] = {}
@@ -254,12 +257,12 @@ def build(
     if plan_start is None and content is not None and content.taper is not None:
         plan_start = content.taper.start
     last_visit = max((v for v in visits if v <= end), default=None)
-    weeks = {metric: weekly(days, metric, start) for metric in SUMMARISED}
+    weeks = {metric: weekly(days, metric, start) for metric in SUMMARISED} if summaries else {}
     since_start = (
         tuple(
             c for m in SUMMARISED if (c := change(days, m, baseline_start=plan_start)) is not None
         )
-        if plan_start is not None
+        if plan_start is not None and summaries
         else ()
     )
     since_visit = (
@@ -271,7 +274,7 @@ def build(
             )
             is not None
         )
-        if last_visit is not None
+        if last_visit is not None and summaries
         else ()
     )
     return PersonSeries(
