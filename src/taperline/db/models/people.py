@@ -49,7 +49,10 @@ class CareRelationship(Base, Created):
     """A clinician looks after a person. Ended relationships are kept, with who ended them."""
 
     __tablename__ = "care_relationships"
-    __table_args__ = (Index("ix_care_relationships_person_clinician", "person_id", "clinician_id"),)
+    __table_args__ = (
+        Index("ix_care_relationships_person_clinician", "person_id", "clinician_id"),
+        Index("ix_care_relationships_clinician_person", "clinician_id", "person_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
