@@ -116,3 +116,35 @@ def test_the_json_api_gives_series_comparisons_and_the_overview(app_client: Test
     login(app_client, "ada")
     page = app_client.get("/clinic/overview")
     assert page.status_code == 200 and "People per taper phase" in page.text
+
+
+def test_the_caseload_risk_column_says_what_each_persons_page_says(demo_url: str) -> None:
+    """The caseload computes the signal for everyone at once from a narrower read; it must
+    agree with the person's own progress page, factor for factor."""
+    from taperline.clock import FixedClock
+    from taperline.db.engine import make_engine, make_sessionmaker
+    from taperline.services import caseload, progress
+    from taperline.services.uow import unit_of_work
+    from tests.factories import actor_for
+    from tests.web.conftest import NOW
+
+    engine = make_engine(demo_url)
+    clock = FixedClock(NOW)
+    try:
+        with unit_of_work(make_sessionmaker(engine), clock) as session:
+            from sqlalchemy import select
+
+            from taperline.db.models import User
+
+            compared = 0
+            for handle in ("cleo", "sam"):
+                clinician = session.scalar(select(User).where(User.handle == handle))
+                assert clinician is not None
+                actor = actor_for(clinician)
+                for row in caseload.caseload(session, clock, actor):
+                    page = progress.progress(session, clock, actor, row.handle).risk
+                    assert row.risk == page, row.handle
+                    compared += 1
+            assert compared == 8  # every demo person
+    finally:
+        engine.dispose()

@@ -79,7 +79,6 @@ def _responses(
     ids: Sequence[int],
     start: dt.date,
     end: dt.date,
-    instruments: Sequence[str] = SCORED,
 ) -> dict[int, list[tuple[series.Response, str | None]]]:
     found: dict[int, list[tuple[series.Response, str | None]]] = defaultdict(list)
     if not ids:
@@ -100,7 +99,7 @@ def _responses(
             Checkin.person_id.in_(ids),
             Checkin.checkin_date >= start,
             Checkin.checkin_date <= end,
-            InstrumentResponse.instrument_id.in_(instruments),
+            InstrumentResponse.instrument_id.in_(SCORED),
         )
         .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
     )
@@ -108,6 +107,36 @@ def _responses(
         found[person_id].append(
             (series.Response(date, kind, instrument, total, metrics or {}, answers or {}), band)
         )
+    return found
+
+
+def _risk_responses(
+    session: Session, ids: Sequence[int], start: dt.date, end: dt.date
+) -> dict[int, list[series.Response]]:
+    """Only what the risk rules read (SOWS and craving totals, sleep efficiency), with the one
+    diary value picked out by the database: no JSON documents decoded per row."""
+    found: dict[int, list[series.Response]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            Checkin.person_id,
+            Checkin.checkin_date,
+            Checkin.kind,
+            InstrumentResponse.instrument_id,
+            InstrumentResponse.total,
+            InstrumentResponse.metrics["sleep_efficiency"].as_float(),
+        )
+        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
+        .where(
+            Checkin.person_id.in_(ids),
+            Checkin.checkin_date >= start,
+            Checkin.checkin_date <= end,
+            InstrumentResponse.instrument_id.in_(RISK_INSTRUMENTS),
+        )
+        .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
+    )
+    for person_id, date, kind, instrument, total, efficiency in rows:
+        metrics = {"sleep_efficiency": efficiency} if instrument == "sleep_diary" else {}
+        found[person_id].append(series.Response(date, kind, instrument, total, metrics, {}))
     return found
 
 
@@ -251,7 +280,7 @@ def risk_for_people(
             elif isinstance(value, int):
                 merged[key] = int(merged.get(key, 0)) + value
         flags[person_id][date] = bool(flags[person_id].get(date)) or bool(used)
-    responses = _responses(session, ids, first, last, RISK_INSTRUMENTS)
+    responses = _risk_responses(session, ids, first, last)
     signals = {}
     for person_id, today in todays.items():
         start = today - dt.timedelta(days=RISK_LOOKBACK - 1)
@@ -264,7 +293,7 @@ def risk_for_people(
             start,
             today,
             logs,
-            [r for r, _ in responses.get(person_id, []) if start <= r.date <= today],
+            [r for r in responses.get(person_id, []) if start <= r.date <= today],
             None,
             opioid_use=flags[person_id],
             summaries=False,
