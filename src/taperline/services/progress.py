@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Result, select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
@@ -392,8 +392,19 @@ class ClinicOverview:
 
 
 def _frame(rows: Iterable[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    fetched = rows.all() if isinstance(rows, Result) else list(rows)  # fetchall: far faster
-    return pl.DataFrame([tuple(row) for row in fetched], schema=schema, orient="row", strict=False)
+    if not isinstance(rows, CursorResult):
+        return pl.DataFrame(list(rows), schema=schema, orient="row", strict=False)
+    # Straight from the driver's cursor: no Python work per value. SQLite hands dates back as
+    # ISO text, which Polars parses a column at a time; PostgreSQL's driver gives dates.
+    fetched = rows.cursor.fetchall()
+    rows.close()
+    dates = [name for name, kind in schema.items() if kind == pl.Date]
+    text = bool(fetched) and any(isinstance(fetched[0][list(schema).index(d)], str) for d in dates)
+    raw = {name: (pl.Utf8 if text and name in dates else kind) for name, kind in schema.items()}
+    frame = pl.DataFrame(fetched, schema=raw, orient="row", strict=False)
+    if text:
+        frame = frame.with_columns(pl.col(name).str.to_date("%Y-%m-%d") for name in dates)
+    return frame
 
 
 def _span(taper: object) -> overview.TaperSpan | None:
