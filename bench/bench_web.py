@@ -22,6 +22,7 @@ import platform
 import re
 import socket
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -361,6 +362,45 @@ def wait_for_port(port: int, alive: Callable[[], bool]) -> None:
 
 
 @contextmanager
+def serve_command(database_url: str, log_file: Path, workers: int) -> Iterator[str]:
+    """`taperline serve --workers N`, the command as shipped, in a process of its own; yields
+    its base URL. Its settings come from the environment, as in production."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "TAPERLINE_DATABASE_URL": database_url,
+        "TAPERLINE_PASSWORD_TIME_COST": "1",
+        "TAPERLINE_PASSWORD_MEMORY_KIB": "8",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "taperline",
+        "--today",
+        BENCH_INSTANT.date().isoformat(),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    with log_file.open("wb") as log:
+        child = subprocess.Popen(  # noqa: S603 - our own command
+            command, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_for_port(port, lambda: child.poll() is None)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            child.terminate()  # SIGTERM: uvicorn stops its workers gracefully
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+@contextmanager
 def serve(database_url: str, log_file: Path, *, process: bool) -> Iterator[str]:
     """The real app under uvicorn (one worker); yields its base URL.
 
@@ -402,7 +442,7 @@ def server_errors(log_file: Path) -> tuple[int, Counter[str]]:
     text_ = log_file.read_text(encoding="utf-8", errors="replace")
     unhandled = text_.count("Exception in ASGI application")
     kinds: Counter[str] = Counter()
-    for block in text_.split("ERROR Exception in ASGI application")[1:]:
+    for block in re.split(r"ERROR:?\s+Exception in ASGI application", text_)[1:]:
         finals = [line for line in block.splitlines() if EXCEPTION_LINE.match(line)]
         statements = [line for line in block.splitlines() if line.startswith("[SQL: ")]
         if finals:
@@ -641,9 +681,8 @@ def report(
         ("database", server),
         (
             "server",
-            f"uvicorn {uvicorn.__version__} (1 worker, {http}, {loop}) in "
-            + ("a child process" if args.server_process else "a thread of this process")
-            + f"; fastapi {fastapi.__version__}",
+            f"uvicorn {uvicorn.__version__} ({http}, {loop}): {server_text(args)}; "
+            f"fastapi {fastapi.__version__}",
         ),
         (
             "client",
@@ -740,6 +779,14 @@ def report(
         print("  (a goal with any non-2xx answer in its run is NOT MET whatever its figures)")
 
 
+def server_text(args: argparse.Namespace) -> str:
+    if args.workers:
+        return f"`taperline serve --workers {args.workers}`, {args.workers} worker processes"
+    if args.server_process:
+        return "1 worker in a child process"
+    return "1 worker in a thread of this process"
+
+
 def _has(module: str) -> bool:
     try:
         __import__(module)
@@ -781,7 +828,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="run uvicorn in a child process instead of a thread (no GIL shared with the client)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run the shipped command `taperline serve --workers N` (N processes) instead",
+    )
     args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be ≥ 1")
     if min(args.people, args.days, args.clinicians, args.requests, args.concurrency) < 1:
         parser.error("--people, --days, --clinicians, --requests, --concurrency must be ≥ 1")
     if args.warmup < 0 or args.clinicians > args.people:
@@ -802,11 +858,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             engine.dispose()
         print(f"  seeded in {seeded.seconds:,.1f} s: {seeded.rows}", flush=True)
-        where = "a child process" if args.server_process else "a thread"
-        print(f"Serving (uvicorn in {where}) and measuring ...", flush=True)
+        print(f"Serving ({server_text(args)}) and measuring ...", flush=True)
         with tempfile.TemporaryDirectory(prefix="taperline-bench-log-") as logs:
             log_file = Path(logs) / "uvicorn.log"
-            with serve(url, log_file, process=args.server_process) as base_url:
+            with (
+                serve_command(url, log_file, args.workers)
+                if args.workers
+                else serve(url, log_file, process=args.server_process)
+            ) as base_url:
                 web = asyncio.run(measure(base_url, seeded, args))
             errors = server_errors(log_file)
     report(args, server, seeded, web, errors)

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -1255,12 +1256,20 @@ def serve(
         bool,
         typer.Option("--demo", help="Load the demo clinic on first start and print its logins."),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes; about one per CPU core serves the most requests.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web application (people in recovery, clinicians, the JSON API)."""
     import uvicorn
 
     from taperline import demo as demo_data
-    from taperline.web.app import create_app
+    from taperline.web.app import SERVE_TODAY_ENV, create_app
 
     migrate.upgrade(STATE.engine)
     if demo:
@@ -1272,8 +1281,23 @@ def serve(
         for handle, role in logins:
             out.print(f"  {role:<10} {handle}")
     out.print(f"Taperline is at http://{host}:{port}/  (I need help now: /help · API: /api/docs)")
+    if workers == 1:
+        uvicorn.run(
+            create_app(STATE.settings, clock=STATE.clock), host=host, port=port, log_level="warning"
+        )
+        return
+    # Each worker process builds its own app from the environment: the same settings (they are
+    # read from TAPERLINE_* variables) and the same --today.
+    STATE.engine.dispose()
+    if STATE.today is not None:
+        os.environ[SERVE_TODAY_ENV] = STATE.today.isoformat()
     uvicorn.run(
-        create_app(STATE.settings, clock=STATE.clock), host=host, port=port, log_level="warning"
+        "taperline.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
     )
 
 

@@ -29,6 +29,21 @@ def test_security_headers_forbid_inline_scripts_and_framing(app_client: TestClie
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
 
 
+def test_security_headers_are_on_every_answer_and_health_data_is_never_cached(
+    app_client: TestClient,
+) -> None:
+    refused = app_client.get("/api/v1/people")  # an error answer, from an exception handler
+    asset = app_client.get("/static/app.css")  # a mounted app, outside the routers
+    help_page = app_client.get("/help")
+    for answer in (refused, asset, help_page):
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "same-origin"
+    assert refused.status_code == 401 and refused.headers["cache-control"] == "no-store"
+    assert "no-store" not in asset.headers.get("cache-control", "")
+    assert "no-store" not in help_page.headers.get("cache-control", "")
+
+
 def test_pages_need_a_login_and_the_api_says_401(app_client: TestClient) -> None:
     page = app_client.get("/me/today", follow_redirects=False)
     assert page.status_code in (303, 404)  # 404 until the person pages exist

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import datetime as dt
+import os
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from taperline import __version__
-from taperline.clock import Clock, SystemClock
+from taperline.clock import Clock, FixedClock, SystemClock
 from taperline.config import Settings
 from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.db.gate import WriterGate
@@ -59,22 +62,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     app.state.crisis = load().crisis["US"]
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if request.url.path.startswith(
-            ("/api/", "/login", "/people", "/me", "/alerts", "/caseload", "/admin", "/clinic")
-        ):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
     errors.install(app)
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
@@ -88,4 +75,62 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(progress.router)
     app.include_router(evidence.router)
     app.include_router(evidence_api.router, prefix="/api/v1")
+    # Outermost: its headers go on every answer, error pages included. Plain ASGI rather than
+    # @app.middleware("http"), which costs a task and a stream per request.
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+NO_STORE_PREFIXES = (
+    "/api/",
+    "/login",
+    "/people",
+    "/me",
+    "/alerts",
+    "/caseload",
+    "/admin",
+    "/clinic",
+)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP answer, and Cache-Control: no-store to pages
+    and API answers that may hold health data (unless the route set its own)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        no_store = str(scope.get("path", "")).startswith(NO_STORE_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", CSP)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                headers["Referrer-Policy"] = "same-origin"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                if no_store:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+SERVE_TODAY_ENV = "TAPERLINE_SERVE_TODAY"
+
+
+def app_from_environment() -> FastAPI:
+    """The app as each of uvicorn's worker processes builds it (`taperline serve --workers`):
+    settings from the environment (TAPERLINE_*), and the clock fixed at noon UTC of
+    TAPERLINE_SERVE_TODAY (YYYY-MM-DD) when the CLI was given --today."""
+    today = os.environ.get(SERVE_TODAY_ENV)
+    clock: Clock | None = None
+    if today:
+        noon = dt.datetime.combine(dt.date.fromisoformat(today), dt.time(12, 0), tzinfo=dt.UTC)
+        clock = FixedClock(noon)
+    return create_app(Settings(), clock=clock)
