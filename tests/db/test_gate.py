@@ -3,12 +3,15 @@ gives up after its timeout."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from taperline.db.gate import GateTimeout, WriterGate
+from taperline.db.gate import GateTimeout, WriterGate, lock_file_for
 
 
 def test_waiters_are_served_in_the_order_they_arrived() -> None:
@@ -60,3 +63,39 @@ def test_held_releases_when_the_block_fails() -> None:
         raise RuntimeError("the unit of work failed")
     with gate.held():  # not left closed
         pass
+
+
+def _hold_in_another_process(lock_file: str, holding: Any, released_at: Any) -> None:
+    gate = WriterGate(timeout_s=5, lock_file=Path(lock_file))
+    with gate.held():
+        holding.set()
+        time.sleep(0.4)
+        released_at.value = time.time()
+
+
+def test_processes_with_the_same_lock_file_take_turns(tmp_path: Path) -> None:
+    lock_file = lock_file_for(str(tmp_path / "clinic.sqlite3"))
+    assert lock_file == tmp_path / "clinic.sqlite3-gate"
+    context = multiprocessing.get_context("spawn")
+    holding, released_at = context.Event(), context.Value("d", 0.0)
+    other = context.Process(
+        target=_hold_in_another_process, args=(str(lock_file), holding, released_at)
+    )
+    other.start()
+    try:
+        assert holding.wait(30), "the other process never took the gate"
+        gate = WriterGate(timeout_s=5, lock_file=lock_file)
+        with gate.held():
+            entered_at = time.time()
+            assert released_at.value > 0, "entered while the other process held the gate"
+        assert entered_at >= released_at.value
+        with gate.held() as waited:  # free again: no wait, and nothing left locked
+            assert waited < 0.2
+    finally:
+        other.join(30)
+    assert other.exitcode == 0
+
+
+def test_in_memory_databases_have_no_lock_file() -> None:
+    assert lock_file_for(":memory:") is None and lock_file_for(None) is None
+    assert lock_file_for("") is None

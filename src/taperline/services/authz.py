@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from taperline.db.models import CareRelationship, User
@@ -21,15 +21,20 @@ class AccessDenied(Forbidden):
         self.person_id = person_id
 
 
-def cares_for(session: Session, clinician_id: int, person_id: int) -> bool:
-    statement = select(
-        exists().where(
-            CareRelationship.clinician_id == clinician_id,
-            CareRelationship.person_id == person_id,
-            CareRelationship.ended_at.is_(None),
-        )
+_care = CareRelationship.__table__.c
+# Asked on nearly every request: built once, with bound parameters.
+_CARES_FOR = select(
+    exists().where(
+        _care.clinician_id == bindparam("clinician_id"),
+        _care.person_id == bindparam("person_id"),
+        _care.ended_at.is_(None),
     )
-    return bool(session.scalar(statement))
+)
+
+
+def cares_for(session: Session, clinician_id: int, person_id: int) -> bool:
+    found = session.execute(_CARES_FOR, {"clinician_id": clinician_id, "person_id": person_id})
+    return bool(found.scalar())
 
 
 def require(

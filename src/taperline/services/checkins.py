@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -231,11 +231,16 @@ def _replay(
     )
 
 
+_ID_BY_KEY = select(Checkin.__table__.c.id).where(
+    Checkin.__table__.c.person_id == bindparam("person_id"),
+    Checkin.__table__.c.idempotency_key == bindparam("key"),
+)
+
+
 def _by_key(session: Session, person_id: int, key: str) -> Checkin | None:
-    # Nearly every key is new: look for the id alone, and load the check-in only on a match.
-    found = session.scalar(
-        select(Checkin.id).where(Checkin.person_id == person_id, Checkin.idempotency_key == key)
-    )
+    # Nearly every key is new: look for the id alone (a statement built once), and load the
+    # check-in only on a match.
+    found = session.execute(_ID_BY_KEY, {"person_id": person_id, "key": key}).scalar()
     if found is None:
         return None
     return session.scalar(

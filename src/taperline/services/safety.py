@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, select
+from sqlalchemy import BindParameter, bindparam, case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,27 +62,81 @@ class AlertStatus:
     RESOLVED = "resolved"
 
 
+# The reads every check-in makes, built once: plain table columns with bound parameters, so no
+# statement is constructed, no cache key computed and no ORM row loaded per check-in.
+_checkins = Checkin.__table__.c
+_responses = InstrumentResponse.__table__.c
+_doses = DoseLog.__table__.c
+_PERSON: BindParameter[int] = bindparam("person_id")
+_SINCE: BindParameter[dt.date] = bindparam("since")
+_UNTIL: BindParameter[dt.date] = bindparam("until")
+_DAY: BindParameter[dt.date] = bindparam("day")
+_CONDITIONS = select(PersonCondition.__table__.c.condition).where(
+    PersonCondition.__table__.c.person_id == _PERSON
+)
+_MEDICATIONS = select(Medication.__table__.c.name, Medication.__table__.c.prescribed).where(
+    Medication.__table__.c.person_id == _PERSON, Medication.__table__.c.stopped_on.is_(None)
+)
+_APPROVED = select(PlanVersion.__table__.c.content).where(
+    PlanVersion.__table__.c.person_id == _PERSON, PlanVersion.__table__.c.status == "approved"
+)
+_HISTORY_SCORES = (
+    select(
+        _checkins.checkin_date,
+        _checkins.kind,
+        _responses.instrument_id,
+        _responses.total,
+        _responses.metrics,
+    )
+    .select_from(
+        Checkin.__table__.outerjoin(
+            InstrumentResponse.__table__,
+            (_responses.checkin_id == _checkins.id)
+            & _responses.instrument_id.in_(("sows", "craving", "cows", "sleep_diary")),
+        )
+    )
+    .where(
+        _checkins.person_id == _PERSON,
+        _checkins.checkin_date >= _SINCE,
+        _checkins.checkin_date <= _UNTIL,
+    )
+    .order_by(_checkins.checkin_date, _checkins.id, _responses.id)
+)
+_HISTORY_DOSES = select(_doses.taken_on, _doses.amount_thousandths, _doses.unit).where(
+    _doses.person_id == _PERSON,
+    _doses.category == Category.KRATOM.value,
+    _doses.taken_on >= _SINCE,
+    _doses.taken_on <= _UNTIL,
+)
+_DAY_DOSES = (
+    select(
+        _doses.category,
+        _doses.form,
+        _doses.product,
+        _doses.amount_thousandths,
+        _doses.unit,
+        _doses.taken_on,
+        _doses.taken_time,
+    )
+    .where(_doses.person_id == _PERSON, _doses.taken_on == _DAY)
+    .order_by(_doses.id)
+)
+
+
 def profile_of(session: Session, person_id: int) -> Profile:
-    conditions = session.scalars(
-        select(PersonCondition.condition).where(PersonCondition.person_id == person_id)
-    )
-    medications = session.scalars(
-        select(Medication).where(Medication.person_id == person_id, Medication.stopped_on.is_(None))
-    )
+    key = {"person_id": person_id}
+    conditions = session.execute(_CONDITIONS, key).scalars()
+    medications = session.execute(_MEDICATIONS, key)
     return Profile(
         conditions=frozenset(Condition(c) for c in conditions),
-        medications=tuple(MedicationFact(m.name, m.prescribed) for m in medications),
+        medications=tuple(MedicationFact(name, prescribed) for name, prescribed in medications),
     )
 
 
 def approved_content(session: Session, person_id: int) -> PlanContent | None:
     """The person's approved plan, or None."""
-    version = session.scalar(
-        select(PlanVersion).where(
-            PlanVersion.person_id == person_id, PlanVersion.status == "approved"
-        )
-    )
-    return to_content(parse(PlanInput, version.content)) if version else None
+    content = session.execute(_APPROVED, {"person_id": person_id}).scalar()
+    return to_content(parse(PlanInput, content)) if content is not None else None
 
 
 def history_of(
@@ -91,34 +145,9 @@ def history_of(
     """One record per calendar day with data, oldest first. Unreported values stay None."""
     since = today - dt.timedelta(days=days - 1)
     # Columns only: this runs inside every check-in, so it must stay cheap.
-    rows = session.execute(
-        select(
-            Checkin.checkin_date,
-            Checkin.kind,
-            InstrumentResponse.instrument_id,
-            InstrumentResponse.total,
-            InstrumentResponse.metrics,
-        )
-        .outerjoin(
-            InstrumentResponse,
-            (InstrumentResponse.checkin_id == Checkin.id)
-            & InstrumentResponse.instrument_id.in_(("sows", "craving", "cows", "sleep_diary")),
-        )
-        .where(
-            Checkin.person_id == person_id,
-            Checkin.checkin_date >= since,
-            Checkin.checkin_date <= today,
-        )
-        .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
-    )
-    doses = session.execute(
-        select(DoseLog.taken_on, DoseLog.amount_thousandths, DoseLog.unit).where(
-            DoseLog.person_id == person_id,
-            DoseLog.category == Category.KRATOM.value,
-            DoseLog.taken_on >= since,
-            DoseLog.taken_on <= today,
-        )
-    )
+    window = {"person_id": person_id, "since": since, "until": today}
+    rows = session.execute(_HISTORY_SCORES, window)
+    doses = session.execute(_HISTORY_DOSES, window)
     grams: dict[dt.date, list[int]] = defaultdict(list)
     for taken_on, thousandths, unit in doses:
         amount = from_thousandths(thousandths, unit)
@@ -160,21 +189,17 @@ def _float(value: object) -> float | None:
 
 
 def day_doses(session: Session, person_id: int, date: dt.date) -> tuple[DoseEntry, ...]:
-    rows = session.scalars(
-        select(DoseLog)
-        .where(DoseLog.person_id == person_id, DoseLog.taken_on == date)
-        .order_by(DoseLog.id)
-    )
+    rows = session.execute(_DAY_DOSES, {"person_id": person_id, "day": date})
     return tuple(
         DoseEntry(
-            Category(d.category),
-            d.form,
-            d.product,
-            from_thousandths(d.amount_thousandths, d.unit),
-            d.taken_on,
-            d.taken_time,
+            Category(category),
+            form,
+            product,
+            from_thousandths(thousandths, unit),
+            taken_on,
+            taken_time,
         )
-        for d in rows
+        for category, form, product, thousandths, unit, taken_on, taken_time in rows
     )
 
 

@@ -15,7 +15,7 @@ from taperline import __version__
 from taperline.clock import Clock, FixedClock, SystemClock
 from taperline.config import Settings
 from taperline.db.engine import make_engine, make_sessionmaker
-from taperline.db.gate import WriterGate
+from taperline.db.gate import WriterGate, lock_file_for
 from taperline.knowledge import load
 from taperline.web import errors
 from taperline.web.routes import (
@@ -54,8 +54,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.sessions = make_sessionmaker(engine)
     # SQLite has one writer and every request may write (audit rows at least): requests of this
     # process queue for it first come, first served. PostgreSQL needs no gate.
+    # With several server processes on one SQLite file, they also take turns through a lock
+    # file beside it (taperline.db.gate).
     app.state.writer_gate = (
-        WriterGate(settings.sqlite_busy_timeout_ms / 1000)
+        WriterGate(
+            settings.sqlite_busy_timeout_ms / 1000, lock_file=lock_file_for(engine.url.database)
+        )
         if engine.dialect.name == "sqlite"
         else None
     )

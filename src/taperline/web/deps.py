@@ -31,12 +31,16 @@ class CsrfFailed(DomainError):
     """A state-changing request made with a cookie lacked the right CSRF token."""
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on a worker
+# thread, and each such hop costs a thread hand-over on every request.
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -108,7 +112,7 @@ def _actor(user: User, source: str) -> Actor:
 OptionalViewer = Annotated[Viewer | None, Depends(optional_viewer)]
 
 
-def viewer(found: OptionalViewer) -> Viewer:
+async def viewer(found: OptionalViewer) -> Viewer:
     if found is None:
         raise LoginRequired("please log in")
     return found

@@ -56,7 +56,7 @@ from taperline.services import accounts, adherence, calendar, checkins, people, 
 from taperline.web.deps import SESSION_COOKIE, ClockDep, SessionDep, ViewerDep, WriterDep
 
 
-def _csrf_header(
+async def _csrf_header(
     x_csrf_token: Annotated[
         str | None,
         Header(
