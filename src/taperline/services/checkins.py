@@ -6,8 +6,9 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -146,6 +147,13 @@ def submit_checkin(
     )
 
 
+# The rows of a check-in go in with statements built once (plain INSERTs, one RETURNING id):
+# the ORM's unit of work costs more than everything else a check-in does.
+_INSERT_CHECKIN = insert(cast(Table, Checkin.__table__)).returning(Checkin.__table__.c.id)
+_INSERT_RESPONSES = insert(cast(Table, InstrumentResponse.__table__))
+_INSERT_DOSES = insert(cast(Table, DoseLog.__table__))
+
+
 def _store(
     session: Session,
     clock: Clock,
@@ -155,52 +163,59 @@ def _store(
     submission: CheckinCreate,
     payload_hash: str,
 ) -> Checkin:
+    """Insert the check-in, its scores and its doses; returns them as (unattached) objects."""
     now = clock.now()
-    checkin = Checkin(
-        person_id=person.id,
-        kind=prepared.kind.value,
-        checkin_date=prepared.checkin_date,
-        idempotency_key=submission.idempotency_key,
-        payload_hash=payload_hash,
-        note=prepared.note,
-        red_flags=sorted(set(submission.red_flags)),
-        used_non_prescribed_opioids=submission.used_non_prescribed_opioids,
-        activities=submission.activities.model_dump(exclude_none=True),
-        created_at=now,
-        created_by_id=actor.user_id,
-    )
-    for score in prepared.scores:
-        checkin.responses.append(
-            InstrumentResponse(
-                instrument_id=score.instrument_id,
-                instrument_version=score.instrument_version,
-                answers=dict(score.answers),
-                total=score.total,
-                band=score.band,
-                positive_screen=score.positive_screen,
-                metrics=dict(score.metrics),
-                flags=list(score.flags),
-                created_at=now,
-                created_by_id=actor.user_id,
-            )
-        )
-    for index, dose in enumerate(prepared.doses):
-        checkin.doses.append(
-            DoseLog(
-                person_id=person.id,
-                category=dose.category.value,
-                form=dose.form,
-                product=dose.product,
-                amount_thousandths=to_thousandths(dose.amount, field=f"doses[{index}].amount"),
-                unit=dose.amount.unit.value,
-                taken_on=dose.taken_on,
-                taken_time=dose.taken_time,
-                created_at=now,
-                created_by_id=actor.user_id,
-            )
-        )
-    session.add(checkin)
-    session.flush()
+    made = {"created_at": now, "created_by_id": actor.user_id}
+    checkin_row: dict[str, Any] = {
+        "person_id": person.id,
+        "kind": prepared.kind.value,
+        "checkin_date": prepared.checkin_date,
+        "idempotency_key": submission.idempotency_key,
+        "payload_hash": payload_hash,
+        "note": prepared.note,
+        "red_flags": sorted(set(submission.red_flags)),
+        "used_non_prescribed_opioids": submission.used_non_prescribed_opioids,
+        "activities": submission.activities.model_dump(exclude_none=True),
+        **made,
+    }
+    checkin_id = session.execute(_INSERT_CHECKIN, checkin_row).scalar_one()
+    responses = [
+        {
+            "checkin_id": checkin_id,
+            "instrument_id": score.instrument_id,
+            "instrument_version": score.instrument_version,
+            "answers": dict(score.answers),
+            "total": score.total,
+            "band": score.band,
+            "positive_screen": score.positive_screen,
+            "metrics": dict(score.metrics),
+            "flags": list(score.flags),
+            **made,
+        }
+        for score in prepared.scores
+    ]
+    doses = [
+        {
+            "person_id": person.id,
+            "checkin_id": checkin_id,
+            "category": dose.category.value,
+            "form": dose.form,
+            "product": dose.product,
+            "amount_thousandths": to_thousandths(dose.amount, field=f"doses[{index}].amount"),
+            "unit": dose.amount.unit.value,
+            "taken_on": dose.taken_on,
+            "taken_time": dose.taken_time,
+            **made,
+        }
+        for index, dose in enumerate(prepared.doses)
+    ]
+    if responses:
+        session.execute(_INSERT_RESPONSES, responses)
+    if doses:
+        session.execute(_INSERT_DOSES, doses)
+    checkin = Checkin(id=checkin_id, **checkin_row)
+    checkin.responses = [InstrumentResponse(**row) for row in responses]
+    checkin.doses = [DoseLog(**row) for row in doses]
     return checkin
 
 

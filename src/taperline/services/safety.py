@@ -6,8 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import BindParameter, bindparam, case, select
+from sqlalchemy import BindParameter, Table, bindparam, case, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -108,6 +109,7 @@ _HISTORY_DOSES = select(_doses.taken_on, _doses.amount_thousandths, _doses.unit)
     _doses.taken_on >= _SINCE,
     _doses.taken_on <= _UNTIL,
 )
+_INSERT_FINDINGS = insert(cast(Table, StoredFinding.__table__))
 _DAY_DOSES = (
     select(
         _doses.category,
@@ -232,22 +234,26 @@ def evaluate_checkin(
     )
     findings = engine.evaluate(context, knowledge)
     now = clock.now()
-    for finding in findings:
-        session.add(
-            StoredFinding(
-                checkin_id=checkin.id,
-                person_id=person.id,
-                rule_id=finding.rule_id,
-                severity=finding.severity.value,
-                payload=finding.to_dict(),
-                knowledge_version=knowledge.version,
-                created_at=now,
-                created_by_id=actor.user_id,
-            )
+    if findings:
+        session.execute(
+            _INSERT_FINDINGS,
+            [
+                {
+                    "checkin_id": checkin.id,
+                    "person_id": person.id,
+                    "rule_id": finding.rule_id,
+                    "severity": finding.severity.value,
+                    "payload": finding.to_dict(),
+                    "knowledge_version": knowledge.version,
+                    "created_at": now,
+                    "created_by_id": actor.user_id,
+                }
+                for finding in findings
+            ],
         )
+    for finding in findings:
         if finding.severity in ALERT_SEVERITIES:
             _raise_alert(session, clock, actor, person, checkin, finding)
-    session.flush()
     return findings
 
 
