@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import FixedClock
 from taperline.db.models import AuditEvent
@@ -15,6 +15,7 @@ from taperline.domain.progress.risk import Level
 from taperline.domain.types import Role
 from taperline.services import caseload, progress
 from taperline.services.authz import AccessDenied
+from taperline.services.uow import unit_of_work
 from tests.actors import Cast, cast
 from tests.factories import OPERATOR, actor_for, checkin_data, make_user, submit
 from tests.services.test_caseload import DIARY, counted
@@ -129,7 +130,7 @@ def caseload_people(session: Session, clock: FixedClock, people: Cast, n: int) -
         make_user(session, clock, people.pat.clinic, f"p{i}", Role.PERSON, clinicians=("cleo",))
 
 
-def test_the_caseload_risk_column_matches_each_persons_signal_in_two_queries(
+def test_the_caseload_risk_column_matches_each_persons_signal_in_three_queries(
     session: Session, clock: FixedClock
 ) -> None:
     people = cast(session, clock)
@@ -163,7 +164,51 @@ def test_the_caseload_risk_column_matches_each_persons_signal_in_two_queries(
         progress.risk_for_people(session, persons, clock)
     with counted(session) as four:
         progress.risk_for_people(session, persons + [people.quinn] * 3, clock)
-    assert len(one) == len(four) == 2
+    # what each window holds, then the check-ins and scores (this session is joined to the
+    # test's outer transaction, so nothing is cached: every call computes)
+    assert len(one) == len(four) == 3
+
+
+def test_risk_signals_are_reused_until_a_check_in_changes_their_window(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(sessions, clock) as session:
+        people = cast(session, clock)
+        fill(session, clock, "pat", 14, craving=1)
+        cleo, pat = actor_for(people.cleo), people.pat
+    with unit_of_work(sessions, clock) as session, counted(session) as first:
+        computed = progress.risk_for_people(session, [pat], clock)[pat.id]
+    with unit_of_work(sessions, clock) as session, counted(session) as again:
+        assert progress.risk_for_people(session, [pat], clock)[pat.id] == computed
+    assert (len(first), len(again)) == (3, 1)  # the second only asks what the window holds
+
+    # A back-filled check-in inside the window: computed afresh, and right.
+    with unit_of_work(sessions, clock) as session:
+        day = clock.today() - dt.timedelta(days=20)
+        submit(session, clock, OPERATOR, "pat", checkin_data(day, responses={"craving": [9, 0]}))
+    with unit_of_work(sessions, clock) as session:
+        with counted(session) as after:
+            changed = progress.risk_for_people(session, [pat], clock)[pat.id]
+        assert changed == progress.progress(session, clock, cleo, "pat").risk
+    assert len(after) == 3
+
+
+def test_a_risk_computed_in_a_transaction_that_rolls_back_is_not_kept(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(sessions, clock) as session:
+        people = cast(session, clock)
+        fill(session, clock, "pat", 10, craving=2)
+        pat = people.pat
+    session = sessions()
+    try:
+        progress.risk_for_people(session, [pat], clock)
+    finally:
+        session.rollback()
+        session.close()
+    with unit_of_work(sessions, clock) as session, counted(session) as later:
+        progress.risk_for_people(session, [pat], clock)
+    assert len(later) == 3
 
 
 def test_the_clinic_overview_is_for_its_clinicians_and_admins_only(

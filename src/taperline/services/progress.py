@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import CursorResult, select
+from sqlalchemy import CursorResult, Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
@@ -247,14 +249,110 @@ def compare(
 # -- the caseload's risk column ----------------------------------------------------------
 
 
+class _RiskCache:
+    """Risk signals already computed, keyed by what they were computed from.
+
+    A signal depends only on the person's check-ins in the lookback window (and the answers
+    stored with them) and on the day it is for. Check-ins are only ever added, never changed
+    or deleted, so (person, day, how many check-ins the window holds, the newest one's id)
+    names its input exactly: a new or back-filled check-in changes the key, and an old entry
+    is simply never asked for again. Bounded; the oldest entries go first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._found: dict[RiskKey, risk.RiskSignal] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: RiskKey) -> risk.RiskSignal | None:
+        return self._found.get(key)
+
+    def put(self, key: RiskKey, signal: risk.RiskSignal) -> None:
+        with self._lock:
+            self._found[key] = signal
+            while len(self._found) > self._size:
+                del self._found[next(iter(self._found))]
+
+
+RiskKey = tuple[int, dt.date, int, int]
+RISK_CACHE_SIZE = 100_000
+_RISK_CACHES: weakref.WeakKeyDictionary[Engine, _RiskCache] = weakref.WeakKeyDictionary()
+_PENDING = "taperline.risk_pending"
+_CACHES_LOCK = threading.Lock()
+
+
+def _risk_cache(session: Session) -> _RiskCache | None:
+    """The cache of the session's database, or None when the session does not own its
+    transaction (joined to an outer one, as in tests, which may roll back what it saw)."""
+    bind = session.bind
+    if not isinstance(bind, Engine):
+        return None
+    with _CACHES_LOCK:
+        found = _RISK_CACHES.get(bind)
+        if found is None:
+            found = _RISK_CACHES[bind] = _RiskCache(RISK_CACHE_SIZE)
+    return found
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_computed_risks(session: Session) -> None:
+    # Only what a committed transaction saw is kept: an entry made from rows that were then
+    # rolled back could match rows written later under the same ids.
+    for cache, key, signal in session.info.pop(_PENDING, ()):
+        cache.put(key, signal)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_computed_risks(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
 def risk_for_people(
     session: Session, people_list: Sequence[User], clock: Clock
 ) -> dict[int, risk.RiskSignal]:
-    """The risk signal for many people at once: two queries whatever their number. The
-    caller (the caseload) has already decided and audited who may be seen."""
+    """The risk signal for many people at once, in a fixed number of queries whatever their
+    number: one asks what each person's window holds now; the signals already computed from
+    exactly that are reused, and two more queries read the rest. The caller (the caseload)
+    has already decided and audited who may be seen."""
     if not people_list:
         return {}
     todays = {person.id: local_today(person, clock) for person in people_list}
+    first = min(todays.values()) - dt.timedelta(days=RISK_LOOKBACK - 1)
+    last = max(todays.values())
+    held = {
+        person_id: (count, newest)
+        for person_id, count, newest in session.execute(
+            select(Checkin.person_id, func.count(Checkin.id), func.max(Checkin.id))
+            .where(
+                Checkin.person_id.in_(list(todays)),
+                Checkin.checkin_date >= first,
+                Checkin.checkin_date <= last,
+            )
+            .group_by(Checkin.person_id)
+        )
+    }
+    keys: dict[int, RiskKey] = {
+        person_id: (person_id, today, *held.get(person_id, (0, 0)))
+        for person_id, today in todays.items()
+    }
+    cache = _risk_cache(session)
+    signals: dict[int, risk.RiskSignal] = {}
+    if cache is not None:
+        for person_id, key in keys.items():
+            cached = cache.get(key)
+            if cached is not None:
+                signals[person_id] = cached
+    missing = {pid: today for pid, today in todays.items() if pid not in signals}
+    if missing:
+        computed = _compute_risks(session, missing)
+        signals.update(computed)
+        if cache is not None:
+            pending = session.info.setdefault(_PENDING, [])
+            pending.extend((cache, keys[pid], signal) for pid, signal in computed.items())
+    return signals
+
+
+def _compute_risks(session: Session, todays: dict[int, dt.date]) -> dict[int, risk.RiskSignal]:
     first = min(todays.values()) - dt.timedelta(days=RISK_LOOKBACK - 1)
     last = max(todays.values())
     ids = list(todays)
