@@ -119,15 +119,7 @@ def _print_claim(claim: Claim) -> None:
     out.print(f"Sources (reviewed {claim.reviewed.isoformat()}):")
     for citation in claim.citations:
         ref = references[citation]
-        ids = " ".join(
-            x
-            for x in (
-                f"PMID {ref.pmid}" if ref.pmid else "",
-                f"DOI {ref.doi}" if ref.doi else "",
-                ref.url,
-            )
-            if x
-        )
+        ids = ref.identifiers
         flag = " (UNVERIFIED)" if ref.status.value == "unverified" else ""
         out.print(f"  - {escape(ref.text)}{flag} {escape(ids)}".rstrip())
     out.print("Also said as: " + "; ".join(f'"{escape(p)}"' for p in claim.phrasings))

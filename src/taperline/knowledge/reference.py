@@ -66,15 +66,7 @@ def render(knowledge: Knowledge) -> str:
             lines.append("- Sources:")
             for citation in rule.citations:
                 ref = knowledge.references[citation]
-                ids = " ".join(
-                    x
-                    for x in (
-                        f"PMID {ref.pmid}" if ref.pmid else "",
-                        f"DOI {ref.doi}" if ref.doi else "",
-                        ref.url,
-                    )
-                    if x
-                )
+                ids = ref.identifiers
                 status = " (UNVERIFIED)" if ref.status.value == "unverified" else ""
                 lines.append(f"  - `{citation}`: {ref.text}{status} {ids}".rstrip())
             lines.append("")

@@ -76,6 +76,36 @@ def _person(session: Session, actor: Actor, handle: str) -> User:
     return person
 
 
+def _response_rows(
+    session: Session,
+    extra: Sequence[Any],
+    ids: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    instruments: Iterable[str],
+) -> Any:
+    """(person, date, kind, instrument, total, *extra) for the people's scores in the dates,
+    in the order they were given."""
+    return session.execute(
+        select(
+            Checkin.person_id,
+            Checkin.checkin_date,
+            Checkin.kind,
+            InstrumentResponse.instrument_id,
+            InstrumentResponse.total,
+            *extra,
+        )
+        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
+        .where(
+            Checkin.person_id.in_(ids),
+            Checkin.checkin_date >= start,
+            Checkin.checkin_date <= end,
+            InstrumentResponse.instrument_id.in_(instruments),
+        )
+        .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
+    )
+
+
 def _responses(
     session: Session,
     ids: Sequence[int],
@@ -85,26 +115,8 @@ def _responses(
     found: dict[int, list[tuple[series.Response, str | None]]] = defaultdict(list)
     if not ids:
         return found
-    rows = session.execute(
-        select(
-            Checkin.person_id,
-            Checkin.checkin_date,
-            Checkin.kind,
-            InstrumentResponse.instrument_id,
-            InstrumentResponse.total,
-            InstrumentResponse.metrics,
-            InstrumentResponse.answers,
-            InstrumentResponse.band,
-        )
-        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
-        .where(
-            Checkin.person_id.in_(ids),
-            Checkin.checkin_date >= start,
-            Checkin.checkin_date <= end,
-            InstrumentResponse.instrument_id.in_(SCORED),
-        )
-        .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
-    )
+    extra = (InstrumentResponse.metrics, InstrumentResponse.answers, InstrumentResponse.band)
+    rows = _response_rows(session, extra, ids, start, end, SCORED)
     for person_id, date, kind, instrument, total, metrics, answers, band in rows:
         found[person_id].append(
             (series.Response(date, kind, instrument, total, metrics or {}, answers or {}), band)
@@ -118,24 +130,8 @@ def _risk_responses(
     """Only what the risk rules read (SOWS and craving totals, sleep efficiency), with the one
     diary value picked out by the database: no JSON documents decoded per row."""
     found: dict[int, list[series.Response]] = defaultdict(list)
-    rows = session.execute(
-        select(
-            Checkin.person_id,
-            Checkin.checkin_date,
-            Checkin.kind,
-            InstrumentResponse.instrument_id,
-            InstrumentResponse.total,
-            InstrumentResponse.metrics["sleep_efficiency"].as_float(),
-        )
-        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
-        .where(
-            Checkin.person_id.in_(ids),
-            Checkin.checkin_date >= start,
-            Checkin.checkin_date <= end,
-            InstrumentResponse.instrument_id.in_(RISK_INSTRUMENTS),
-        )
-        .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
-    )
+    extra = (InstrumentResponse.metrics["sleep_efficiency"].as_float(),)
+    rows = _response_rows(session, extra, ids, start, end, RISK_INSTRUMENTS)
     for person_id, date, kind, instrument, total, efficiency in rows:
         metrics = {"sleep_efficiency": efficiency} if instrument == "sleep_diary" else {}
         found[person_id].append(series.Response(date, kind, instrument, total, metrics, {}))

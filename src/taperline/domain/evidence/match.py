@@ -29,6 +29,9 @@ from sklearn.preprocessing import normalize
 
 from taperline.domain.evidence.model import Claim, Grade, Library, Topic
 from taperline.domain.evidence.text import (
+    SUBJECTS as TAKEN_OR_DONE,
+)
+from taperline.domain.evidence.text import (
     Sentence,
     is_health_claim,
     is_question,
@@ -230,22 +233,9 @@ class CheckReport:
         return [r for r in self.results if r.status is not Status.NOT_A_CLAIM]
 
 
-SUBJECTS = frozenset(
-    {
-        Topic.KRATOM,
-        Topic.SEVEN_OH,
-        Topic.MELATONIN,
-        Topic.MAGNESIUM,
-        Topic.MOUD,
-        Topic.NALOXONE,
-        Topic.SEDATIVES,
-        Topic.OPIOIDS,
-        Topic.EXERCISE,
-        Topic.MEDITATION,
-        Topic.COUNSELING,
-        Topic.SUPPORT,
-    }
-)
+# What a sentence may be about: what the claim checker treats as taken or done, and the
+# substances it warns about.
+SUBJECTS = TAKEN_OR_DONE | {Topic.SEDATIVES, Topic.OPIOIDS}
 
 
 def _confidence(score: float, matcher: Matcher) -> Confidence:

@@ -289,7 +289,7 @@ def is_question(sentence: str) -> bool:
 
 # A sentence that ties something taken or done to a health outcome is a claim even without a
 # cue word ("During detox, melatonin is what finally lets you sleep").
-_SUBJECTS = frozenset(
+SUBJECTS = frozenset(
     {
         Topic.KRATOM,
         Topic.SEVEN_OH,
@@ -310,7 +310,7 @@ def is_health_claim(sentence: str, topics: frozenset[Topic]) -> bool:
     """A heuristic: names a topic and asserts something about it (not a bare question)."""
     if not topics or is_question(sentence):
         return False
-    if topics & _SUBJECTS and topics & _OUTCOMES:
+    if topics & SUBJECTS and topics & _OUTCOMES:
         return True
     return _CUES.search(sentence) is not None
 

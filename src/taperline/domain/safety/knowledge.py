@@ -43,6 +43,16 @@ class Reference:
     status: EvidenceStatus = EvidenceStatus.SOURCED
     note: str = ""
 
+    @property
+    def identifiers(self) -> str:
+        """ "PMID … DOI … URL", whichever the reference has, for a printed source line."""
+        found = (
+            f"PMID {self.pmid}" if self.pmid else "",
+            f"DOI {self.doi}" if self.doi else "",
+            self.url,
+        )
+        return " ".join(x for x in found if x)
+
 
 @dataclass(frozen=True, slots=True)
 class Substance:
