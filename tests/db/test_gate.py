@@ -1,8 +1,10 @@
-"""The SQLite writer gate serves waiters in arrival order, hands over across threads and
-gives up after its timeout."""
+"""The SQLite writer gate serves waiters in arrival order, hands over across threads, gives up
+after its timeout, and is held by a session's transaction from its first statement to its end.
+Logins are read beside the writer on connections that cannot write."""
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import threading
 import time
@@ -10,8 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from taperline.db.gate import GateTimeout, WriterGate, lock_file_for
+from taperline.clock import FixedClock
+from taperline.db.engine import make_engine
+from taperline.db.gate import GateTimeout, WriterGate, gate_transactions, lock_file_for
+from taperline.services.uow import unit_of_work
 
 
 def test_waiters_are_served_in_the_order_they_arrived() -> None:
@@ -99,3 +107,99 @@ def test_processes_with_the_same_lock_file_take_turns(tmp_path: Path) -> None:
 def test_in_memory_databases_have_no_lock_file() -> None:
     assert lock_file_for(":memory:") is None and lock_file_for(None) is None
     assert lock_file_for("") is None
+
+
+def _is_free(gate: WriterGate) -> bool:
+    """True when another thread can take the gate at once (it lets go again)."""
+    taken = threading.Event()
+
+    def take() -> None:
+        try:
+            gate.acquire()
+        except GateTimeout:
+            return
+        gate.release()
+        taken.set()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join(2)
+    return taken.is_set()
+
+
+def test_a_gated_session_holds_the_gate_from_its_first_statement_to_its_end(
+    sessions: sessionmaker[Session],
+) -> None:
+    gate = WriterGate(timeout_s=0.2)
+    factory = sessionmaker(sessions.kw["bind"], expire_on_commit=False)
+    gate_transactions(factory, gate)
+    with factory() as session:
+        assert _is_free(gate)  # a session that has run nothing holds nothing
+        session.execute(text("SELECT 1"))
+        assert not _is_free(gate)
+        with session.begin_nested():  # a SAVEPOINT inside does not queue behind itself
+            session.execute(text("SELECT 2"))
+        session.commit()
+        assert _is_free(gate)
+        session.execute(text("SELECT 3"))
+        assert not _is_free(gate)
+        session.rollback()
+        assert _is_free(gate)
+        session.execute(text("SELECT 4"))
+    assert _is_free(gate)  # closing ends the transaction too
+
+
+def test_a_session_that_times_out_at_the_gate_leaves_it_as_it_was(
+    sessions: sessionmaker[Session],
+) -> None:
+    gate = WriterGate(timeout_s=0.05)
+    factory = sessionmaker(sessions.kw["bind"], expire_on_commit=False)
+    gate_transactions(factory, gate)
+    gate.acquire()  # another request is writing
+    with factory() as session, pytest.raises(GateTimeout):
+        session.execute(text("SELECT 1"))
+    gate.release()
+    assert _is_free(gate)  # the failed session did not release someone else's hold
+
+
+def test_sqlite_login_reads_never_write_and_never_wait_for_the_writer(
+    database_url: str, migrated: Engine
+) -> None:
+    if migrated.dialect.name != "sqlite":
+        pytest.skip("read-only connections beside SQLite's single writer")
+    readers = make_engine(database_url, read_only=True, sqlite_busy_timeout_ms=50)
+    try:
+        with migrated.connect() as writer:
+            writer.execute(
+                text("INSERT INTO clinics (name, country, created_at) VALUES (:n, 'US', :t)"),
+                {"n": "A", "t": "2026-03-14 00:00:00"},
+            )
+            # The writer's transaction is open (BEGIN IMMEDIATE): a reader still reads at once,
+            # and sees only what was committed.
+            with readers.connect() as reader:
+                assert reader.execute(text("SELECT count(*) FROM clinics")).scalar() == 0
+            writer.commit()
+        with readers.connect() as reader:
+            assert reader.execute(text("SELECT count(*) FROM clinics")).scalar() == 1
+            with pytest.raises(OperationalError, match="readonly"):
+                reader.execute(text("DELETE FROM clinics"))
+    finally:
+        readers.dispose()
+
+
+def test_a_unit_of_work_that_ran_nothing_does_not_queue_for_the_writer(
+    sessions: sessionmaker[Session],
+) -> None:
+    gate = WriterGate(timeout_s=0.05)
+    factory = sessionmaker(sessions.kw["bind"], expire_on_commit=False)
+    gate_transactions(factory, gate)
+    clock = FixedClock(dt.datetime(2026, 3, 14, 15, 0, tzinfo=dt.UTC))
+    gate.acquire()  # another request is writing
+    try:
+        with unit_of_work(factory, clock):
+            pass  # a page that needed no database: answered without waiting
+        with pytest.raises(GateTimeout), unit_of_work(factory, clock) as session:
+            session.execute(text("SELECT 1"))  # one that does, waits its turn
+    finally:
+        gate.release()
+    assert _is_free(gate)

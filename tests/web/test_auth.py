@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
 
+from taperline.db.gate import WriterGate
 from tests.web.conftest import PASSWORD, login
 
 
@@ -175,6 +177,7 @@ def test_a_busy_sqlite_writer_answers_503_never_500(demo_url: str) -> None:
         pytest.skip("SQLite's single-writer lock only")
     settings = web_settings(demo_url).model_copy(update={"sqlite_busy_timeout_ms": 50})
     app = create_app(settings, clock=FixedClock(NOW))
+    token = _token_for(demo_url, "cleo")
     holder = sqlite3.connect(url.database or "", isolation_level=None)
     try:
         with TestClient(app) as client:
@@ -184,11 +187,16 @@ def test_a_busy_sqlite_writer_answers_503_never_500(demo_url: str) -> None:
             )
             assert page.status_code == 503 and page.headers["retry-after"] == "2"
             assert "busy right now" in page.text
-            api = client.get("/api/v1/me", headers={"authorization": "Bearer tl_nothing"})
+            bearer = {"authorization": f"Bearer {token}"}
+            api = client.get("/api/v1/me", headers=bearer)
             assert api.status_code == 503 and "busy" in api.json()["detail"]
+            # A login is read without the writer: a wrong token is refused at once.
+            wrong = client.get("/api/v1/me", headers={"authorization": "Bearer tl_nothing"})
+            assert wrong.status_code == 401
             holder.execute("ROLLBACK")
-            again = client.get("/api/v1/me", headers={"authorization": "Bearer tl_nothing"})
-            assert again.status_code == 401  # the lock is gone: a normal answer again
+            again = client.get("/api/v1/me", headers=bearer)
+            assert again.status_code == 200  # the lock is gone: a normal answer again
+            assert again.json()["handle"] == "cleo"
     finally:
         holder.close()
         app.state.engine.dispose()
@@ -198,8 +206,6 @@ def test_requests_queue_first_come_first_served_and_a_long_wait_answers_503(
     demo_url: str,
 ) -> None:
     """On SQLite, the app's own requests wait at its writer gate; past the timeout: 503."""
-    import threading
-
     from sqlalchemy.engine import make_url
 
     from taperline.clock import FixedClock
@@ -211,22 +217,55 @@ def test_requests_queue_first_come_first_served_and_a_long_wait_answers_503(
     settings = web_settings(demo_url).model_copy(update={"sqlite_busy_timeout_ms": 300})
     app = create_app(settings, clock=FixedClock(NOW))
     gate = app.state.writer_gate
+    bearer = {"authorization": f"Bearer {_token_for(demo_url, 'cleo')}"}
     try:
         with TestClient(app) as client:
             gate.acquire()  # a long request of this process holds the database
-            api = client.get("/api/v1/me", headers={"authorization": "Bearer tl_nothing"})
+            api = client.get("/api/v1/me", headers=bearer)
             assert api.status_code == 503 and api.headers["retry-after"] == "2"
             answers: list[int] = []
             waiting = threading.Thread(
-                target=lambda: answers.append(
-                    client.get(
-                        "/api/v1/me", headers={"authorization": "Bearer tl_nothing"}
-                    ).status_code
-                )
+                target=lambda: answers.append(client.get("/api/v1/me", headers=bearer).status_code)
             )
             waiting.start()
             gate.release()  # freed in time: the queued request is answered normally
             waiting.join(5)
-            assert answers == [401]
+            assert answers == [200]
+            # Nothing is left holding the gate: it is free at once.
+            assert gate_is_free(gate)
     finally:
         app.state.engine.dispose()
+
+
+def _token_for(database_url: str, handle: str) -> str:
+    """An API token for a demo user, made the way the CLI makes one."""
+    from sqlalchemy import select
+
+    from taperline.clock import FixedClock
+    from taperline.db.engine import make_engine, make_sessionmaker
+    from taperline.db.models import User
+    from taperline.services import accounts
+    from taperline.services.uow import unit_of_work
+    from tests.factories import actor_for
+    from tests.web.conftest import NOW
+
+    engine = make_engine(database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine), FixedClock(NOW)) as session:
+            user = session.scalars(select(User).where(User.handle == handle)).one()
+            return accounts.create_token(session, FixedClock(NOW), actor_for(user), "tests")
+    finally:
+        engine.dispose()
+
+
+def gate_is_free(gate: WriterGate) -> bool:
+    """True when the gate can be taken at once (it is then let go again)."""
+    done = threading.Event()
+
+    def take() -> None:
+        gate.acquire()
+        gate.release()
+        done.set()
+
+    threading.Thread(target=take, daemon=True).start()
+    return done.wait(1)

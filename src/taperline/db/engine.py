@@ -10,8 +10,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 30000, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(
+    url: str, *, sqlite_busy_timeout_ms: int = 30000, read_only: bool = False, **kwargs: Any
+) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout.
+
+    `read_only` (SQLite): connections that refuse to write (PRAGMA query_only) and read without
+    a transaction, each statement from the latest commit: WAL readers never wait for the writer.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -21,8 +27,10 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 30000, **kwargs: Any)
         event.listen(
             engine,
             "connect",
-            lambda conn, record: _sqlite_pragmas(conn, record, sqlite_busy_timeout_ms),
+            lambda conn, record: _sqlite_pragmas(conn, record, sqlite_busy_timeout_ms, read_only),
         )
+        if read_only:
+            return engine
         # Let SQLAlchemy issue BEGIN itself so SAVEPOINTs and rollbacks behave (pysqlite quirk).
         # IMMEDIATE: every unit of work may write (audit rows at least), and a deferred
         # transaction that starts as a reader and then writes fails at once with "database is
@@ -34,7 +42,9 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 30000, **kwargs: Any)
     return create_engine(url, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 30000) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 30000, read_only: bool = False
+) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -46,6 +56,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 
     cursor.execute("PRAGMA mmap_size=268435456")  # 256 MiB
     cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB
     cursor.execute("PRAGMA temp_store=MEMORY")
+    if read_only:
+        cursor.execute("PRAGMA query_only=ON")
     cursor.close()
 
 

@@ -10,6 +10,10 @@ queues its own requests; the one request at the head of each queue then takes an
 `flock` on a file beside the database. The kernel wakes a process waiting there the moment the
 holder lets go, so the processes take turns instead of sleeping in SQLite's busy handler.
 SQLite's busy timeout still covers everything else that writes (the CLI).
+
+The web's sessions wait at the gate when their transaction begins (`gate_transactions`): at the
+first statement, not when the request arrives, so each request holds the writer only while its
+own database work runs.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 try:
     import fcntl
@@ -126,3 +134,24 @@ class WriterGate:
             yield time.perf_counter() - began
         finally:
             self.release()
+
+
+_HOLDS_GATE = "taperline.holds_writer_gate"
+
+
+def gate_transactions(factory: sessionmaker[Session], gate: WriterGate) -> None:
+    """Every transaction of the factory's sessions holds the gate from its beginning (a
+    session begins at its first statement) until it commits, rolls back or is closed."""
+
+    def began(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:  # not a SAVEPOINT inside it
+            gate.acquire()  # GateTimeout here: the transaction never started, nothing to undo
+            session.info[_HOLDS_GATE] = True
+
+    def ended(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and session.info.pop(_HOLDS_GATE, False):
+            gate.release()
+
+    listen: Any = event.listen  # the sessionmaker is a valid target; its stubs say otherwise
+    listen(factory, "after_transaction_create", began)
+    listen(factory, "after_transaction_end", ended)

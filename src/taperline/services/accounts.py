@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
@@ -162,11 +162,38 @@ def start_session(
     return NewSession(token=token, csrf_token=csrf)
 
 
-def find_session(session: Session, clock: Clock, token: str) -> WebSession | None:
-    found = session.scalar(select(WebSession).where(WebSession.token_hash == digest(token)))
-    if found is None or found.expires_at <= clock.now():
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The active account behind a login cookie or an API token, as one read found it."""
+
+    user_id: int
+    handle: str
+    role: Role
+    clinic_id: int
+    totp_on: bool
+
+
+_HOLDER_COLUMNS = (User.id, User.handle, User.role, User.clinic_id, User.totp_secret.is_not(None))
+_SESSION_HOLDER = (
+    select(*_HOLDER_COLUMNS, WebSession.csrf_token)
+    .join(WebSession, WebSession.user_id == User.id)
+    .where(
+        WebSession.token_hash == bindparam("digest"),
+        WebSession.expires_at > bindparam("now"),
+        WebSession.second_factor_done.is_(True),
+        User.active.is_(True),
+    )
+)
+
+
+def session_holder(session: Session, clock: Clock, token: str) -> tuple[Holder, str] | None:
+    """Who holds this login cookie, with the session's CSRF token; None when it is unknown,
+    expired, waiting for its second factor, or its account is deactivated. Reads only."""
+    row = session.execute(_SESSION_HOLDER, {"digest": digest(token), "now": clock.now()}).first()
+    if row is None:
         return None
-    return found
+    user_id, handle, role, clinic_id, totp_on, csrf_token = row
+    return Holder(user_id, handle, Role(role), clinic_id, bool(totp_on)), csrf_token
 
 
 def end_session(session: Session, token: str) -> None:
@@ -359,17 +386,44 @@ def change_password(
 TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
 
 
-def user_for_token(session: Session, clock: Clock, token: str) -> User | None:
-    found = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
+_TOKEN_HOLDER = (
+    select(*_HOLDER_COLUMNS, ApiToken.id, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        User.active.is_(True),
     )
-    if found is None:
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUse:
+    """An API token's holder, and the token's id when its last use should be written."""
+
+    holder: Holder
+    stale_token_id: int | None
+
+
+def token_holder(session: Session, clock: Clock, token: str) -> TokenUse | None:
+    """Who holds this API token; None when it is unknown, revoked, or its account is
+    deactivated. Reads only: `touch_token` records the use when `stale_token_id` is set."""
+    row = session.execute(_TOKEN_HOLDER, {"digest": digest(token)}).first()
+    if row is None:
         return None
-    now = clock.now()
-    if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
-        found.last_used_at = now  # to the minute: not one UPDATE per API call
-    user = session.get(User, found.user_id)
-    return user if user is not None and user.active else None
+    user_id, handle, role, clinic_id, totp_on, token_id, last_used_at = row
+    stale = last_used_at is None or clock.now() - last_used_at >= TOKEN_USE_RESOLUTION
+    return TokenUse(
+        Holder(user_id, handle, Role(role), clinic_id, bool(totp_on)),
+        token_id if stale else None,
+    )
+
+
+def touch_token(session: Session, clock: Clock, token_id: int) -> None:
+    """Record that a token was used now (to the minute: not one UPDATE per API call)."""
+    session.execute(
+        update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=clock.now())
+    )
 
 
 # -- consent -----------------------------------------------------------------------------

@@ -21,7 +21,8 @@ def unit_of_work(factory: sessionmaker[Session], clock: Clock) -> Iterator[Sessi
     session = factory()
     try:
         yield session
-        session.commit()
+        if session.in_transaction():  # commit() would begin one (and queue for SQLite's writer)
+            session.commit()
     except AccessDenied as denied:
         session.rollback()
         with factory.begin() as audit_session:

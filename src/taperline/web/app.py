@@ -15,7 +15,7 @@ from taperline import __version__
 from taperline.clock import Clock, FixedClock, SystemClock
 from taperline.config import Settings
 from taperline.db.engine import make_engine, make_sessionmaker
-from taperline.db.gate import WriterGate, lock_file_for
+from taperline.db.gate import WriterGate, gate_transactions, lock_file_for
 from taperline.knowledge import load
 from taperline.web import errors
 from taperline.web.routes import (
@@ -52,17 +52,28 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
-    # SQLite has one writer and every request may write (audit rows at least): requests of this
-    # process queue for it first come, first served. PostgreSQL needs no gate.
-    # With several server processes on one SQLite file, they also take turns through a lock
-    # file beside it (taperline.db.gate).
-    app.state.writer_gate = (
-        WriterGate(
-            settings.sqlite_busy_timeout_ms / 1000, lock_file=lock_file_for(engine.url.database)
+    # SQLite has one writer and every request may write (audit rows at least): transactions of
+    # this process queue for it first come, first served, from their first statement. With
+    # several server processes on one SQLite file, they also take turns through a lock file
+    # beside it (taperline.db.gate). Logins are read on connections of their own that never
+    # write, so that a request holds the writer only for its own work. PostgreSQL needs none
+    # of this.
+    app.state.writer_gate = None
+    app.state.readers = None
+    if engine.dialect.name == "sqlite":
+        lock_file = lock_file_for(engine.url.database)
+        app.state.writer_gate = WriterGate(
+            settings.sqlite_busy_timeout_ms / 1000, lock_file=lock_file
         )
-        if engine.dialect.name == "sqlite"
-        else None
-    )
+        gate_transactions(app.state.sessions, app.state.writer_gate)
+        if lock_file is not None:  # a file, so other connections see the same database
+            app.state.readers = make_sessionmaker(
+                make_engine(
+                    settings.resolved_database_url,
+                    sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                    read_only=True,
+                )
+            )
     app.state.clock = clock or SystemClock()
     app.state.crisis = load().crisis["US"]
 

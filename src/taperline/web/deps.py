@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -12,8 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import Clock
 from taperline.config import Settings
-from taperline.db.gate import WriterGate
-from taperline.db.models import User, WebSession
 from taperline.domain.access import Actor
 from taperline.domain.errors import DomainError
 from taperline.domain.types import Role
@@ -46,12 +43,9 @@ async def get_clock(request: Request) -> Clock:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    factory: sessionmaker[Session] = request.app.state.sessions
-    gate: WriterGate | None = request.app.state.writer_gate  # SQLite only
-    with (
-        gate.held() if gate else nullcontext(),
-        unit_of_work(factory, request.app.state.clock) as session,
-    ):
+    # On SQLite the transaction waits at the writer gate when it begins, at its first statement
+    # (taperline.db.gate.gate_transactions), not here: parsing, login and validation run first.
+    with unit_of_work(request.app.state.sessions, request.app.state.clock) as session:
         yield session
 
 
@@ -67,12 +61,16 @@ class Viewer:
     """Who is asking, how, and (for cookie logins) the session's CSRF token."""
 
     actor: Actor
-    user: User
+    account: accounts.Holder  # as read at the start of the request
     csrf_token: str | None  # None for API tokens (no cookie, so no CSRF)
 
     @property
     def role(self) -> Role:
-        return Role(self.user.role)
+        return self.account.role
+
+    @property
+    def handle(self) -> str:
+        return self.account.handle
 
 
 def client_ip(request: Request) -> str:
@@ -80,33 +78,44 @@ def client_ip(request: Request) -> str:
 
 
 def optional_viewer(request: Request, session: SessionDep, clock: ClockDep) -> Viewer | None:
+    readers: sessionmaker[Session] | None = request.app.state.readers
+    if readers is None:
+        return _identify(request, session, session, clock)
+    # SQLite file: the login is read outside the writer's transaction, so a request holds the
+    # single writer only while its own work runs.
+    with readers() as reading:
+        return _identify(request, reading, session, clock)
+
+
+def _identify(request: Request, reading: Session, writing: Session, clock: Clock) -> Viewer | None:
     ip = client_ip(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = accounts.user_for_token(session, clock, header[7:].strip())
-        if user is None:
+        use = accounts.token_holder(reading, clock, header[7:].strip())
+        if use is None:
             raise LoginRequired("the API token is not valid")
-        return Viewer(_actor(user, f"api:{ip}"), user, None)
+        if use.stale_token_id is not None:
+            accounts.touch_token(writing, clock, use.stale_token_id)
+        return _viewer(use.holder, f"api:{ip}", None)
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    web_session: WebSession | None = accounts.find_session(session, clock, token)
-    if web_session is None or not web_session.second_factor_done:
+    found = accounts.session_holder(reading, clock, token)
+    if found is None:
         return None
-    user = session.get(User, web_session.user_id)
-    if user is None or not user.active:
-        return None
-    return Viewer(_actor(user, f"web:{ip}"), user, web_session.csrf_token)
+    holder, csrf_token = found
+    return _viewer(holder, f"web:{ip}", csrf_token)
 
 
-def _actor(user: User, source: str) -> Actor:
-    return Actor(
-        label=f"user:{user.handle}",
+def _viewer(holder: accounts.Holder, source: str, csrf_token: str | None) -> Viewer:
+    actor = Actor(
+        label=f"user:{holder.handle}",
         source=source,
-        user_id=user.id,
-        role=Role(user.role),
-        clinic_id=user.clinic_id,
+        user_id=holder.user_id,
+        role=holder.role,
+        clinic_id=holder.clinic_id,
     )
+    return Viewer(actor, holder, csrf_token)
 
 
 OptionalViewer = Annotated[Viewer | None, Depends(optional_viewer)]

@@ -38,7 +38,7 @@ def _page(
         viewer,
         status_code=status_code,
         tokens=tokens,
-        totp_on=viewer.user.totp_secret is not None,
+        totp_on=viewer.account.totp_on,
         offers_totp=viewer.role is Role.CLINICIAN,
         **context,
     )

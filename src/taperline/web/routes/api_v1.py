@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, Security
 from fastapi.security import APIKeyCookie, HTTPBearer
 
+from taperline.db.models import User
 from taperline.domain.errors import InvalidInput
 from taperline.domain.instruments import registry
 from taperline.schemas.api import (
@@ -103,9 +104,9 @@ AlertStatusQuery = Annotated[
 
 
 @router.get("/me", response_model=ViewerPublic)
-def me(viewer: ViewerDep) -> ViewerPublic:
+def me(session: SessionDep, viewer: ViewerDep) -> ViewerPublic:
     """The logged-in user (no health data)."""
-    return ViewerPublic.of(viewer.user)
+    return ViewerPublic.of(session.get_one(User, viewer.account.user_id))
 
 
 @router.get("/people", response_model=PeoplePublic)

@@ -423,7 +423,7 @@ def _field_error(
 def today_page(
     request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
 ) -> HTMLResponse:
-    today = consent.today(session, clock, viewer.actor, viewer.user.handle)
+    today = consent.today(session, clock, viewer.actor, viewer.handle)
     return render(
         request,
         "person/today.html",
@@ -481,7 +481,7 @@ def _render_step(
 def checkin_form(
     request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
 ) -> HTMLResponse:
-    state = consent.checkin_step(session, clock, viewer.actor, viewer.user.handle)
+    state = consent.checkin_step(session, clock, viewer.actor, viewer.handle)
     values = {"date": state.person_today.isoformat()}
     values["weekly_due"] = "1" if state.questionnaires_due else "0"
     for row in range(1, KRATOM_ROWS + 1):
@@ -504,7 +504,7 @@ def checkin_submit(
     key = form.get("idempotency_key", "")
     if not KEY_PATTERN.fullmatch(key):
         key = secrets.token_urlsafe(24)
-    handle = viewer.user.handle
+    handle = viewer.handle
     if form.get("go") == "back":
         state = consent.checkin_step(session, clock, viewer.actor, handle)
         index = max(CHECKIN_STEPS.index(step) - 1, 0)
@@ -552,7 +552,7 @@ def plan_page(
     request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
 ) -> HTMLResponse:
     try:
-        plan = consent.own_plan(session, clock, viewer.actor, viewer.user.handle)
+        plan = consent.own_plan(session, clock, viewer.actor, viewer.handle)
     except NotFound:
         return render(request, "person/plan.html", viewer, plan=None)
     return render(
@@ -572,8 +572,8 @@ def plan_page(
 
 @router.get("/plan.ics")
 def plan_calendar(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Response:
-    content = calendar.export_ics(session, clock, viewer.actor, viewer.user.handle)
-    name = re.sub(r"[^a-z0-9_-]", "-", viewer.user.handle.lower()) or "me"
+    content = calendar.export_ics(session, clock, viewer.actor, viewer.handle)
+    name = re.sub(r"[^a-z0-9_-]", "-", viewer.handle.lower()) or "me"
     return Response(
         content,
         media_type="text/calendar; charset=utf-8",
@@ -589,7 +589,7 @@ def history_page(
     viewer: ViewerDep,
     days: Annotated[int, Query(ge=1, le=90)] = 14,
 ) -> HTMLResponse:
-    rows = checkins.history(session, clock, viewer.actor, viewer.user.handle, days=days)
+    rows = checkins.history(session, clock, viewer.actor, viewer.handle, days=days)
     htmx = request.headers.get("hx-request") == "true"
     return render(
         request,
@@ -620,7 +620,7 @@ def access_page(
     viewer: ViewerDep,
     removed: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse:
-    overview = consent.access_overview(session, clock, viewer.actor, viewer.user.handle)
+    overview = consent.access_overview(session, clock, viewer.actor, viewer.handle)
     shown = removed.strip().lower()
     still = any(entry.clinician == shown for entry in overview.clinicians)
     return render(
@@ -640,6 +640,6 @@ def revoke_access(
     viewer: WriterDep,
     clinician: Annotated[str, Form(max_length=100)] = "",
 ) -> RedirectResponse:
-    consent.revoke(session, clock, viewer.actor, viewer.user.handle, clinician)
+    consent.revoke(session, clock, viewer.actor, viewer.handle, clinician)
     removed = urllib.parse.quote(clinician.strip().lower(), safe="")
     return RedirectResponse(f"/me/access?removed={removed}", status_code=303)

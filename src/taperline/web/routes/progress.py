@@ -114,7 +114,7 @@ def my_progress(
         session,
         clock,
         viewer,
-        viewer.user.handle,
+        viewer.handle,
         template="progress/me.html",
         exposure=exposure,
         outcome=outcome,
@@ -179,7 +179,7 @@ def my_report(
     kind: Choice = "progress",
     format: Choice = "pdf",  # noqa: A002 - the query parameter's name
 ) -> Response:
-    return _report(session, clock, viewer, viewer.user.handle, kind, format)
+    return _report(session, clock, viewer, viewer.handle, kind, format)
 
 
 @router.get("/people/{handle}/report", include_in_schema=False)
