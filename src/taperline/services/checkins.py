@@ -140,7 +140,7 @@ def submit_checkin(
         },
     )
     return SubmitResult(
-        checkin=_view(checkin, person.handle, _creator(session, checkin)),
+        checkin=_view(checkin, person.handle, _creator(session, checkin, person)),
         created=True,
         flags=prepared.flags,
         findings=tuple(finding.to_dict() for finding in findings),
@@ -239,7 +239,7 @@ def _replay(
     )
     flags = tuple(flag for response in earlier.responses for flag in response.flags)
     return SubmitResult(
-        checkin=_view(earlier, person.handle, _creator(session, earlier)),
+        checkin=_view(earlier, person.handle, _creator(session, earlier, person)),
         created=False,
         flags=flags,
         findings=tuple(safety.stored_findings(session, earlier.id)),
@@ -272,12 +272,16 @@ def _payload_hash(submission: CheckinCreate, handle: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _creator(session: Session, checkin: Checkin) -> str | None:
+_HANDLE_BY_ID = select(User.__table__.c.handle).where(User.__table__.c.id == bindparam("id"))
+
+
+def _creator(session: Session, checkin: Checkin, person: User) -> str | None:
     if checkin.created_by_id is None:
         return None
-    # Usually the acting user, already in the session: no query then.
-    creator = session.get(User, checkin.created_by_id)
-    return creator.handle if creator is not None else None
+    if checkin.created_by_id == person.id:
+        return person.handle  # their own check-in: no query
+    handle: str | None = session.execute(_HANDLE_BY_ID, {"id": checkin.created_by_id}).scalar()
+    return handle
 
 
 def history(

@@ -7,7 +7,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -113,8 +113,11 @@ def find_clinic(session: Session, ref: str | None) -> Clinic:
 # -- accounts ----------------------------------------------------------------------------
 
 
+_BY_HANDLE = select(User).where(User.handle == bindparam("handle"))  # every request: built once
+
+
 def find_user(session: Session, handle: str, *, field: str = "person") -> User:
-    user = session.scalar(select(User).where(User.handle == handle.strip().lower()))
+    user = session.scalar(_BY_HANDLE, {"handle": handle.strip().lower()})
     if user is None:
         raise NotFound(f"{field}: nobody has the handle '{handle}'")
     return user
