@@ -127,12 +127,20 @@ def _is_free(gate: WriterGate) -> bool:
     return taken.is_set()
 
 
+def _gated(
+    sessions: sessionmaker[Session], timeout_s: float
+) -> tuple[WriterGate, sessionmaker[Session]]:
+    """A gate, and sessions on the test database whose transactions hold it."""
+    gate = WriterGate(timeout_s=timeout_s)
+    factory = sessionmaker(sessions.kw["bind"], expire_on_commit=False)
+    gate_transactions(factory, gate)
+    return gate, factory
+
+
 def test_a_gated_session_holds_the_gate_from_its_first_statement_to_its_end(
     sessions: sessionmaker[Session],
 ) -> None:
-    gate = WriterGate(timeout_s=0.2)
-    factory = sessionmaker(sessions.kw["bind"], expire_on_commit=False)
-    gate_transactions(factory, gate)
+    gate, factory = _gated(sessions, timeout_s=0.2)
     with factory() as session:
         assert _is_free(gate)  # a session that has run nothing holds nothing
         session.execute(text("SELECT 1"))
@@ -152,9 +160,7 @@ def test_a_gated_session_holds_the_gate_from_its_first_statement_to_its_end(
 def test_a_session_that_times_out_at_the_gate_leaves_it_as_it_was(
     sessions: sessionmaker[Session],
 ) -> None:
-    gate = WriterGate(timeout_s=0.05)
-    factory = sessionmaker(sessions.kw["bind"], expire_on_commit=False)
-    gate_transactions(factory, gate)
+    gate, factory = _gated(sessions, timeout_s=0.05)
     gate.acquire()  # another request is writing
     with factory() as session, pytest.raises(GateTimeout):
         session.execute(text("SELECT 1"))
@@ -190,9 +196,7 @@ def test_sqlite_login_reads_never_write_and_never_wait_for_the_writer(
 def test_a_unit_of_work_that_ran_nothing_does_not_queue_for_the_writer(
     sessions: sessionmaker[Session],
 ) -> None:
-    gate = WriterGate(timeout_s=0.05)
-    factory = sessionmaker(sessions.kw["bind"], expire_on_commit=False)
-    gate_transactions(factory, gate)
+    gate, factory = _gated(sessions, timeout_s=0.05)
     clock = FixedClock(dt.datetime(2026, 3, 14, 15, 0, tzinfo=dt.UTC))
     gate.acquire()  # another request is writing
     try:
