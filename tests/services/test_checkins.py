@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import FixedClock
@@ -14,6 +14,7 @@ from taperline.services.authz import AccessDenied
 from taperline.services.people import find_user
 from taperline.services.uow import unit_of_work
 from tests.actors import cast
+from tests.databases import BACKEND
 from tests.factories import actor_for, checkin_data, submit
 
 
@@ -49,6 +50,41 @@ def test_a_checkin_stores_its_scores_doses_creator_and_audit_row(
     )
 
 
+def test_the_answer_to_a_submission_is_what_history_shows_of_it(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    data = checkin_data(
+        clock.today(),
+        doses=[
+            {"category": "kratom", "form": "leaf_powder", "amount": "2.50", "unit": "g"},
+            {"category": "kratom", "form": "capsules", "amount": "3", "unit": "capsule"},
+            {"category": "melatonin", "amount": "1.125", "unit": "mg", "time": "22:00"},
+        ],
+        responses={
+            "sows": [2] * 16,
+            "craving": [5, 2],
+            "sleep_diary": {
+                "into_bed": "23:10",
+                "tried_to_sleep": "23:20",
+                "sleep_onset_minutes": 25,
+                "awakenings": 2,
+                "awake_minutes": 35,
+                "final_awakening": "06:05",
+                "out_of_bed": "06:30",
+                "quality": 2,
+            },
+        },
+        note="  slept badly  ",
+    )
+    # Entered by their clinician: the creator is someone other than the person.
+    result = submit(session, clock, actor_for(people.cleo), "pat", data)
+    [shown] = checkins.history(session, clock, actor_for(people.pat), "pat")
+    assert result.checkin == shown
+    assert [str(d.amount) for d in result.checkin.doses] == [str(d.amount) for d in shown.doses]
+    assert result.checkin.created_by == "cleo" and result.checkin.note == "slept badly"
+
+
 def test_a_retried_submission_with_the_same_key_is_stored_once(
     session: Session, clock: FixedClock
 ) -> None:
@@ -77,6 +113,37 @@ def test_reusing_a_key_for_a_different_checkin_is_refused_and_keeps_the_first(
         submit(session, clock, actor_for(people.pat), "pat", changed)
     assert error.value.field == "idempotency_key"
     assert count(session, Checkin) == 1
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite's single writer rules this race out")
+def test_a_key_stored_by_another_submission_after_the_lookup_is_answered_as_a_replay(
+    migrated: Engine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(sessions, clock) as session:
+        people = cast(session, clock)
+    data = checkin_data(clock.today(), idempotency_key="raced-key-0001")
+    first: list[checkins.SubmitResult] = []
+    raced: list[bool] = []
+
+    def other_submission_commits(
+        connection: object, cursor: object, statement: str, *rest: object
+    ) -> None:
+        # Right after this submission looked the key up and found nothing.
+        if not raced and statement.lstrip().startswith("SELECT checkins.id"):
+            raced.append(True)
+            with unit_of_work(sessions, clock) as other:
+                first.append(submit(other, clock, actor_for(people.pat), "pat", data))
+
+    event.listen(migrated, "after_cursor_execute", other_submission_commits)
+    try:
+        with unit_of_work(sessions, clock) as session:
+            again = submit(session, clock, actor_for(people.pat), "pat", data)
+    finally:
+        event.remove(migrated, "after_cursor_execute", other_submission_commits)
+    assert first and first[0].created and not again.created
+    assert again.checkin == first[0].checkin
+    with sessions() as session:
+        assert count(session, Checkin) == 1 and count(session, DoseLog) == 1
 
 
 def test_the_same_key_for_two_people_is_two_checkins(session: Session, clock: FixedClock) -> None:

@@ -158,6 +158,32 @@ def test_trends_read_the_stored_history(session: Session, clock: FixedClock) -> 
     assert "trend.craving_high" in last
 
 
+POOR_NIGHT = {  # in bed 22:00-06:00, asleep 23:30-05:00 less 90 minutes awake: 240 of 480
+    "into_bed": "22:00",
+    "tried_to_sleep": "22:00",
+    "sleep_onset_minutes": 90,
+    "awakenings": 3,
+    "awake_minutes": 90,
+    "final_awakening": "05:00",
+    "out_of_bed": "06:00",
+    "quality": 1,
+}
+
+
+def test_poor_sleep_is_read_back_from_the_stored_diaries(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    fired: list[set[str]] = []
+    for back in (4, 3, 2, 1, 0):  # the rule wants 5 poor nights of the last 7
+        day = clock.today() - dt.timedelta(days=back)
+        data = checkin_data(day, responses={"sleep_diary": POOR_NIGHT})
+        fired.append(rules(submit(session, clock, actor_for(people.pat), "pat", data)))
+    history = safety.history_of(session, people.pat.id, clock.today())
+    assert [d.sleep_efficiency for d in history] == [pytest.approx(50.0)] * 5
+    assert ["trend.poor_sleep" in found for found in fired] == [False] * 4 + [True]
+
+
 def test_alert_lifecycle_by_the_persons_clinician_with_notes_and_audit(
     session: Session, clock: FixedClock
 ) -> None:

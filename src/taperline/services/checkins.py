@@ -6,10 +6,11 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from taperline.clock import Clock
@@ -81,12 +82,14 @@ def submit_checkin(
     handle = person_handle or submission.person
     if not handle:
         raise InvalidInput("person", "is missing: whose check-in is this?")
+    # Work that needs no stored data comes before the first statement: on SQLite the writer is
+    # held from then until the commit (taperline.db.gate).
+    payload_hash = _payload_hash(submission, handle.strip().lower())  # as find_user looks it up
     person = find_user(session, handle)
     if person.role != Role.PERSON:
         raise InvalidInput("person", f"'{person.handle}' is not a person in recovery")
     require(session, actor, Action.CHECKIN_CREATE, person=person)
 
-    payload_hash = _payload_hash(submission, person.handle)
     if submission.idempotency_key:
         earlier = _by_key(session, person.id, submission.idempotency_key)
         if earlier is not None:
@@ -112,20 +115,31 @@ def submit_checkin(
         note=submission.note,
         rated_by_clinician=rated_by_clinician,
     )
-    try:
-        with session.begin_nested():
-            checkin = _store(session, clock, actor, person, prepared, submission, payload_hash)
-            status.record(session, checkin)
-            # Judged as of the day it is about: a back-filled check-in sees the days before it.
-            findings = safety.evaluate_checkin(
-                session, clock, actor, person, checkin, prepared, prepared.checkin_date
-            )
-    except IntegrityError:
-        # Two submissions with the same key raced; the other one won. Answer as a replay.
+    created_at = clock.now()
+    checkin_id = _store(session, actor, person, prepared, submission, payload_hash, created_at)
+    if checkin_id is None:
+        # Another submission with the same key was stored after we looked: answer as a replay.
         earlier = _by_key(session, person.id, submission.idempotency_key or "")
         if earlier is None:
-            raise
+            raise InvalidInput(
+                "idempotency_key", "is in use by another submission right now; please try again"
+            )
         return _replay(session, clock, actor, person, earlier, payload_hash)
+    status.record(session, person.id, checkin_id, prepared)
+    # Judged as of the day it is about: a back-filled check-in sees the days before it.
+    findings = safety.evaluate_checkin(
+        session,
+        clock,
+        actor,
+        person,
+        safety.NewCheckin(
+            id=checkin_id,
+            prepared=prepared,
+            red_flags=frozenset(submission.red_flags),
+            used_non_prescribed_opioids=submission.used_non_prescribed_opioids,
+        ),
+        prepared.checkin_date,
+    )
     audit.record(
         session,
         clock,
@@ -133,14 +147,20 @@ def submit_checkin(
         "checkin.create",
         person_id=person.id,
         resource_type="checkin",
-        resource_id=checkin.id,
+        resource_id=checkin_id,
         detail={
             "instruments": [s.instrument_id for s in prepared.scores],
             "doses": len(prepared.doses),
         },
     )
     return SubmitResult(
-        checkin=_view(checkin, person.handle, _creator(session, checkin, person)),
+        checkin=_new_view(
+            checkin_id,
+            person.handle,
+            _creator(session, actor.user_id, person),
+            prepared,
+            created_at,
+        ),
         created=True,
         flags=prepared.flags,
         findings=tuple(finding.to_dict() for finding in findings),
@@ -149,23 +169,30 @@ def submit_checkin(
 
 # The rows of a check-in go in with statements built once (plain INSERTs, one RETURNING id):
 # the ORM's unit of work costs more than everything else a check-in does.
-_INSERT_CHECKIN = insert(cast(Table, Checkin.__table__)).returning(Checkin.__table__.c.id)
 _INSERT_RESPONSES = insert(cast(Table, InstrumentResponse.__table__))
 _INSERT_DOSES = insert(cast(Table, DoseLog.__table__))
 
 
+@cache
+def _insert_checkin(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: no id back means another submission with
+    the same idempotency key was stored first (the only unique key a new check-in can meet)."""
+    upsert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    table = Checkin.__table__
+    return upsert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
 def _store(
     session: Session,
-    clock: Clock,
     actor: Actor,
     person: User,
     prepared: PreparedCheckin,
     submission: CheckinCreate,
     payload_hash: str,
-) -> Checkin:
-    """Insert the check-in, its scores and its doses; returns them as (unattached) objects."""
-    now = clock.now()
-    made = {"created_at": now, "created_by_id": actor.user_id}
+    created_at: dt.datetime,
+) -> int | None:
+    """Insert the check-in, its scores and its doses; its id, or None if its key was taken."""
+    made = {"created_at": created_at, "created_by_id": actor.user_id}
     checkin_row: dict[str, Any] = {
         "person_id": person.id,
         "kind": prepared.kind.value,
@@ -178,45 +205,51 @@ def _store(
         "activities": submission.activities.model_dump(exclude_none=True),
         **made,
     }
-    checkin_id = session.execute(_INSERT_CHECKIN, checkin_row).scalar_one()
-    responses = [
-        {
-            "checkin_id": checkin_id,
-            "instrument_id": score.instrument_id,
-            "instrument_version": score.instrument_version,
-            "answers": dict(score.answers),
-            "total": score.total,
-            "band": score.band,
-            "positive_screen": score.positive_screen,
-            "metrics": dict(score.metrics),
-            "flags": list(score.flags),
-            **made,
-        }
-        for score in prepared.scores
-    ]
-    doses = [
-        {
-            "person_id": person.id,
-            "checkin_id": checkin_id,
-            "category": dose.category.value,
-            "form": dose.form,
-            "product": dose.product,
-            "amount_thousandths": to_thousandths(dose.amount, field=f"doses[{index}].amount"),
-            "unit": dose.amount.unit.value,
-            "taken_on": dose.taken_on,
-            "taken_time": dose.taken_time,
-            **made,
-        }
-        for index, dose in enumerate(prepared.doses)
-    ]
-    if responses:
-        session.execute(_INSERT_RESPONSES, responses)
-    if doses:
-        session.execute(_INSERT_DOSES, doses)
-    checkin = Checkin(id=checkin_id, **checkin_row)
-    checkin.responses = [InstrumentResponse(**row) for row in responses]
-    checkin.doses = [DoseLog(**row) for row in doses]
-    return checkin
+    insert_checkin = _insert_checkin(session.get_bind().dialect.name)
+    checkin_id: int | None = session.execute(insert_checkin, checkin_row).scalar()
+    if checkin_id is None:
+        return None
+    if prepared.scores:
+        session.execute(
+            _INSERT_RESPONSES,
+            [
+                {
+                    "checkin_id": checkin_id,
+                    "instrument_id": score.instrument_id,
+                    "instrument_version": score.instrument_version,
+                    "answers": dict(score.answers),
+                    "total": score.total,
+                    "band": score.band,
+                    "positive_screen": score.positive_screen,
+                    "metrics": dict(score.metrics),
+                    "flags": list(score.flags),
+                    **made,
+                }
+                for score in prepared.scores
+            ],
+        )
+    if prepared.doses:
+        session.execute(
+            _INSERT_DOSES,
+            [
+                {
+                    "person_id": person.id,
+                    "checkin_id": checkin_id,
+                    "category": dose.category.value,
+                    "form": dose.form,
+                    "product": dose.product,
+                    "amount_thousandths": to_thousandths(
+                        dose.amount, field=f"doses[{index}].amount"
+                    ),
+                    "unit": dose.amount.unit.value,
+                    "taken_on": dose.taken_on,
+                    "taken_time": dose.taken_time,
+                    **made,
+                }
+                for index, dose in enumerate(prepared.doses)
+            ],
+        )
+    return checkin_id
 
 
 def _replay(
@@ -239,7 +272,7 @@ def _replay(
     )
     flags = tuple(flag for response in earlier.responses for flag in response.flags)
     return SubmitResult(
-        checkin=_view(earlier, person.handle, _creator(session, earlier, person)),
+        checkin=_view(earlier, person.handle, _creator(session, earlier.created_by_id, person)),
         created=False,
         flags=flags,
         findings=tuple(safety.stored_findings(session, earlier.id)),
@@ -275,12 +308,12 @@ def _payload_hash(submission: CheckinCreate, handle: str) -> str:
 _HANDLE_BY_ID = select(User.__table__.c.handle).where(User.__table__.c.id == bindparam("id"))
 
 
-def _creator(session: Session, checkin: Checkin, person: User) -> str | None:
-    if checkin.created_by_id is None:
+def _creator(session: Session, created_by_id: int | None, person: User) -> str | None:
+    if created_by_id is None:
         return None
-    if checkin.created_by_id == person.id:
+    if created_by_id == person.id:
         return person.handle  # their own check-in: no query
-    handle: str | None = session.execute(_HANDLE_BY_ID, {"id": checkin.created_by_id}).scalar()
+    handle: str | None = session.execute(_HANDLE_BY_ID, {"id": created_by_id}).scalar()
     return handle
 
 
@@ -321,30 +354,56 @@ def history(
     ]
 
 
-def _view(checkin: Checkin, handle: str, creator: str | None) -> CheckinView:
-    doses = tuple(
-        DoseView(
-            category=d.category,
-            form=d.form,
-            product=d.product,
-            amount=from_thousandths(d.amount_thousandths, d.unit),
-            taken_on=d.taken_on,
-            taken_time=d.taken_time,
-        )
-        for d in checkin.doses
+def _new_view(
+    checkin_id: int,
+    handle: str,
+    creator: str | None,
+    prepared: PreparedCheckin,
+    created_at: dt.datetime,
+) -> CheckinView:
+    """The view of a check-in just stored, from what was stored (no reading back): the same
+    view `history` gives of it, amounts included (stored as exact thousandths)."""
+    return _build_view(
+        id=checkin_id,
+        handle=handle,
+        kind=prepared.kind,
+        checkin_date=prepared.checkin_date,
+        created_at=created_at,
+        creator=creator,
+        scores=[
+            ScoreView(
+                instrument=score.instrument_id,
+                total=score.total,
+                band=score.band,
+                metrics=dict(score.metrics),
+                flags=tuple(score.flags),
+            )
+            for score in prepared.scores
+        ],
+        doses=[
+            DoseView(
+                category=dose.category.value,
+                form=dose.form,
+                product=dose.product,
+                amount=from_thousandths(to_thousandths(dose.amount), dose.amount.unit.value),
+                taken_on=dose.taken_on,
+                taken_time=dose.taken_time,
+            )
+            for dose in prepared.doses
+        ],
+        note=prepared.note,
     )
-    entries = [
-        DoseEntry(Category(d.category), d.form, d.product, d.amount, d.taken_on, d.taken_time)
-        for d in doses
-    ]
-    return CheckinView(
+
+
+def _view(checkin: Checkin, handle: str, creator: str | None) -> CheckinView:
+    return _build_view(
         id=checkin.id,
-        person=handle,
+        handle=handle,
         kind=CheckinKind(checkin.kind),
         checkin_date=checkin.checkin_date,
         created_at=checkin.created_at,
-        created_by=creator,
-        scores=tuple(
+        creator=creator,
+        scores=[
             ScoreView(
                 instrument=r.instrument_id,
                 total=r.total,
@@ -353,8 +412,47 @@ def _view(checkin: Checkin, handle: str, creator: str | None) -> CheckinView:
                 flags=tuple(r.flags),
             )
             for r in checkin.responses
-        ),
-        doses=doses,
+        ],
+        doses=[
+            DoseView(
+                category=d.category,
+                form=d.form,
+                product=d.product,
+                amount=from_thousandths(d.amount_thousandths, d.unit),
+                taken_on=d.taken_on,
+                taken_time=d.taken_time,
+            )
+            for d in checkin.doses
+        ],
         note=checkin.note,
+    )
+
+
+def _build_view(
+    *,
+    id: int,  # noqa: A002 - the view's field
+    handle: str,
+    kind: CheckinKind,
+    checkin_date: dt.date,
+    created_at: dt.datetime,
+    creator: str | None,
+    scores: list[ScoreView],
+    doses: list[DoseView],
+    note: str,
+) -> CheckinView:
+    entries = [
+        DoseEntry(Category(d.category), d.form, d.product, d.amount, d.taken_on, d.taken_time)
+        for d in doses
+    ]
+    return CheckinView(
+        id=id,
+        person=handle,
+        kind=kind,
+        checkin_date=checkin_date,
+        created_at=created_at,
+        created_by=creator,
+        scores=tuple(scores),
+        doses=tuple(doses),
+        note=note,
         kratom_totals=tuple(totals_by_unit(entries, Category.KRATOM)),
     )

@@ -87,7 +87,8 @@ _HISTORY_SCORES = (
         _checkins.kind,
         _responses.instrument_id,
         _responses.total,
-        _responses.metrics,
+        # Read in SQL: no JSON document is parsed in Python for the one metric the rules use.
+        _responses.metrics["sleep_efficiency"].as_float(),
     )
     .select_from(
         Checkin.__table__.outerjoin(
@@ -156,12 +157,12 @@ def history_of(
         if amount.dimension is Dimension.MASS:
             grams[taken_on].append(int(amount.to(Unit.MG).value))
     by_day: dict[dt.date, dict[str, object]] = defaultdict(dict)
-    for date, kind, instrument_id, total, metrics in rows:
+    for date, kind, instrument_id, total, efficiency in rows:
         day = by_day[date]
         if kind == CheckinKind.DAILY.value:
             day["checked_in"] = True
         if instrument_id == "sleep_diary":
-            day["sleep_efficiency"] = (metrics or {}).get("sleep_efficiency")
+            day["sleep_efficiency"] = efficiency
         elif instrument_id is not None:
             day[instrument_id] = total
     records = []
@@ -205,18 +206,28 @@ def day_doses(session: Session, person_id: int, date: dt.date) -> tuple[DoseEntr
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NewCheckin:
+    """A check-in just stored, as the safety engine needs it."""
+
+    id: int
+    prepared: PreparedCheckin
+    red_flags: frozenset[str]
+    used_non_prescribed_opioids: bool
+
+
 def evaluate_checkin(
     session: Session,
     clock: Clock,
     actor: Actor,
     person: User,
-    checkin: Checkin,
-    prepared: PreparedCheckin,
+    checkin: NewCheckin,
     today: dt.date,
     knowledge: Knowledge | None = None,
 ) -> list[Finding]:
-    """Evaluate a just-flushed check-in; store its findings and raise alerts, same transaction."""
+    """Evaluate a just-stored check-in; store its findings and raise alerts, same transaction."""
     knowledge = knowledge or load()
+    prepared = checkin.prepared
     content = approved_content(session, person.id)
     context = SafetyContext(
         today=today,
@@ -226,7 +237,7 @@ def evaluate_checkin(
             date=prepared.checkin_date,
             doses=day_doses(session, person.id, prepared.checkin_date),
             scores=prepared.scores,
-            red_flags=frozenset(checkin.red_flags),
+            red_flags=checkin.red_flags,
             used_non_prescribed_opioids=checkin.used_non_prescribed_opioids,
         ),
         history=history_of(session, person.id, today),
@@ -258,9 +269,14 @@ def evaluate_checkin(
 
 
 def _raise_alert(
-    session: Session, clock: Clock, actor: Actor, person: User, checkin: Checkin, finding: Finding
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    person: User,
+    checkin: NewCheckin,
+    finding: Finding,
 ) -> None:
-    day = checkin.checkin_date
+    day = checkin.prepared.checkin_date
     exists = session.scalar(
         select(Alert.id).where(
             Alert.person_id == person.id, Alert.rule_id == finding.rule_id, Alert.day == day

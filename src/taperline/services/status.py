@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from taperline.db.models import Checkin, InstrumentResponse, LatestScore, PersonStatus
+from taperline.domain.checkins import PreparedCheckin
 from taperline.domain.types import CheckinKind
 
 
@@ -54,29 +55,28 @@ def _statements(dialect: str) -> tuple[Any, Any]:
     return latest, last_daily
 
 
-def record(session: Session, checkin: Checkin) -> None:
+def record(session: Session, person_id: int, checkin_id: int, checkin: PreparedCheckin) -> None:
     """Fold a just-stored check-in into its person's status."""
     latest, last_daily = _statements(session.get_bind().dialect.name)
-    if checkin.responses:
+    if checkin.scores:
         session.execute(
             latest,
             [
                 {
-                    "person_id": checkin.person_id,
-                    "instrument_id": response.instrument_id,
-                    "checkin_id": checkin.id,
+                    "person_id": person_id,
+                    "instrument_id": score.instrument_id,
+                    "checkin_id": checkin_id,
                     "checkin_date": checkin.checkin_date,
-                    "total": response.total,
-                    "band": response.band,
-                    "metrics": response.metrics,
+                    "total": score.total,
+                    "band": score.band,
+                    "metrics": dict(score.metrics),
                 }
-                for response in checkin.responses
+                for score in checkin.scores
             ],
         )
-    if checkin.kind == CheckinKind.DAILY.value:
+    if checkin.kind is CheckinKind.DAILY:
         session.execute(
-            last_daily,
-            {"person_id": checkin.person_id, "last_daily_checkin": checkin.checkin_date},
+            last_daily, {"person_id": person_id, "last_daily_checkin": checkin.checkin_date}
         )
 
 
