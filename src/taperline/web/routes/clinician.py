@@ -468,18 +468,11 @@ def plan_pause(
     form: FormDep,
 ) -> Response:
     """Hold the current step longer: a new draft to review and approve."""
-    return _adjusted(
-        request,
-        session,
-        clock,
-        viewer,
-        handle,
-        form,
-        PlanPauseInput,
-        lambda body: plans.pause(
-            session, clock, viewer.actor, handle, body.start, body.days, body.note
-        ),
-    )
+
+    def pause(body: PlanPauseInput) -> plans.VersionView:
+        return plans.pause(session, clock, viewer.actor, handle, body.start, body.days, body.note)
+
+    return _adjusted(request, session, clock, viewer, handle, form, PlanPauseInput, pause)
 
 
 @router.post("/people/{handle}/plan/replan", response_class=HTMLResponse)
@@ -492,24 +485,13 @@ def plan_replan(
     form: FormDep,
 ) -> Response:
     """Restart the taper from what was actually taken lately: a new draft to review."""
-    return _adjusted(
-        request,
-        session,
-        clock,
-        viewer,
-        handle,
-        form,
-        PlanReplanInput,
-        lambda body: plans.replan(
-            session,
-            clock,
-            viewer.actor,
-            handle,
-            days=body.days,
-            start=body.start,
-            note=body.note,
-        ),
-    )
+
+    def replan(body: PlanReplanInput) -> plans.VersionView:
+        return plans.replan(
+            session, clock, viewer.actor, handle, days=body.days, start=body.start, note=body.note
+        )
+
+    return _adjusted(request, session, clock, viewer, handle, form, PlanReplanInput, replan)
 
 
 def _adjusted(
