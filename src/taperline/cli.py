@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -781,11 +781,7 @@ def alerts_ack(
     note: Annotated[str, typer.Option(help="What you have done or will do.")],
 ) -> None:
     """Acknowledge an alert (a clinician who cares for the person, with --as)."""
-    from taperline.services import safety
-
-    with STATE.work() as (session, actor):
-        safety.acknowledge(session, STATE.clock, actor, alert_id, note)
-    out.print(f"Alert {alert_id} acknowledged.")
+    _alert_step(alert_id, note, "acknowledge")
 
 
 @alerts_app.command("resolve")
@@ -795,11 +791,17 @@ def alerts_resolve(
     note: Annotated[str, typer.Option(help="How it was resolved.")],
 ) -> None:
     """Resolve an alert (a clinician who cares for the person, with --as)."""
+    _alert_step(alert_id, note, "resolve")
+
+
+def _alert_step(alert_id: int, note: str, step: Literal["acknowledge", "resolve"]) -> None:
+    """One step of an alert's lifecycle, with the clinician's note."""
     from taperline.services import safety
 
+    action = safety.acknowledge if step == "acknowledge" else safety.resolve
     with STATE.work() as (session, actor):
-        safety.resolve(session, STATE.clock, actor, alert_id, note)
-    out.print(f"Alert {alert_id} resolved.")
+        status = action(session, STATE.clock, actor, alert_id, note).status  # its new status
+    out.print(f"Alert {alert_id} {status}.")
 
 
 @safety_app.command("rules")

@@ -104,7 +104,7 @@ def test_a_checkin_shows_the_person_what_to_do_and_the_clinician_resolves_the_al
         run("--as", "uma", "alerts", "ack", str(alert["id"]), "--note", "x"),
         "You do not have access",
     )
-    ok(
+    acknowledged = ok(
         run(
             "--as",
             "cleo",
@@ -115,7 +115,8 @@ def test_a_checkin_shows_the_person_what_to_do_and_the_clinician_resolves_the_al
             "Called Pat; safety plan made.",
         )
     )
-    ok(
+    assert f"Alert {alert['id']} acknowledged." in acknowledged
+    resolved = ok(
         run(
             "--as",
             "cleo",
@@ -126,6 +127,7 @@ def test_a_checkin_shows_the_person_what_to_do_and_the_clinician_resolves_the_al
             "Seen today; follow-up booked.",
         )
     )
+    assert f"Alert {alert['id']} resolved." in resolved
     fails(
         run("--as", "cleo", "alerts", "resolve", str(alert["id"]), "--note", "again"),
         "already resolved",

@@ -54,56 +54,73 @@ def test_it_scores_a_normal_night() -> None:
     assert score.instrument_id == "sleep_diary"
 
 
-def test_it_scores_a_night_with_bedtime_after_midnight() -> None:
-    # TIB 01:30 -> 09:00 = 450; sleep period 01:45 -> 08:30 = 405; TST 405 - 30 - 25 = 350;
-    # SE 350 / 450 = 77.78 -> 77.8; TWT 08:30 -> 09:00 = 30.
-    score = SLEEP_DIARY.score(
-        diary(
-            into_bed="01:30",
-            tried_to_sleep="01:45",
-            sleep_onset_minutes=30,
-            awakenings=2,
-            awake_minutes=25,
-            final_awakening="08:30",
-            out_of_bed="09:00",
-        )
-    )
-    assert score.metrics["time_in_bed"] == 450
-    assert score.metrics["total_sleep_time"] == 350
-    assert score.metrics["sleep_efficiency"] == 77.8
-    assert score.metrics["terminal_wakefulness"] == 30
-
-
-def test_it_scores_a_day_sleep_that_does_not_cross_midnight() -> None:
-    # TIB 08:00 -> 15:00 = 420; sleep period 08:00 -> 14:30 = 390; TST 390 - 10 - 20 = 360;
-    # SE 360 / 420 = 85.71 -> 85.7; TWT 30.
-    score = SLEEP_DIARY.score(
-        diary(
-            into_bed="08:00",
-            tried_to_sleep="08:00",
-            sleep_onset_minutes=10,
-            awakenings=1,
-            awake_minutes=20,
-            final_awakening="14:30",
-            out_of_bed="15:00",
-        )
-    )
-    assert score.metrics["time_in_bed"] == 420
-    assert score.metrics["total_sleep_time"] == 360
-    assert score.metrics["sleep_efficiency"] == 85.7
-    assert score.metrics["terminal_wakefulness"] == 30
-
-
-def test_tried_to_sleep_may_equal_into_bed() -> None:
-    # TIB 23:00 -> 07:00 = 480; sleep period 23:00 -> 07:00 = 480; TST 480 - 20 - 15 = 445;
-    # SE 445 / 480 = 92.71 -> 92.7; TWT 0.
-    score = SLEEP_DIARY.score(
-        diary(into_bed="23:00", tried_to_sleep="23:00", final_awakening="07:00", out_of_bed="07:00")
-    )
-    assert score.metrics["time_in_bed"] == 480
-    assert score.metrics["terminal_wakefulness"] == 0
-    assert score.metrics["total_sleep_time"] == 445
-    assert score.metrics["sleep_efficiency"] == 92.7
+@pytest.mark.parametrize(
+    ("night", "expected"),
+    [
+        pytest.param(
+            # TIB 01:30 -> 09:00 = 450; sleep period 01:45 -> 08:30 = 405;
+            # TST 405 - 30 - 25 = 350; SE 350 / 450 = 77.78 -> 77.8; TWT 08:30 -> 09:00 = 30.
+            {
+                "into_bed": "01:30",
+                "tried_to_sleep": "01:45",
+                "sleep_onset_minutes": 30,
+                "awakenings": 2,
+                "awake_minutes": 25,
+                "final_awakening": "08:30",
+                "out_of_bed": "09:00",
+            },
+            {
+                "time_in_bed": 450,
+                "total_sleep_time": 350,
+                "sleep_efficiency": 77.8,
+                "terminal_wakefulness": 30,
+            },
+            id="bedtime after midnight",
+        ),
+        pytest.param(
+            # TIB 08:00 -> 15:00 = 420; sleep period 08:00 -> 14:30 = 390;
+            # TST 390 - 10 - 20 = 360; SE 360 / 420 = 85.71 -> 85.7; TWT 30.
+            {
+                "into_bed": "08:00",
+                "tried_to_sleep": "08:00",
+                "sleep_onset_minutes": 10,
+                "awakenings": 1,
+                "awake_minutes": 20,
+                "final_awakening": "14:30",
+                "out_of_bed": "15:00",
+            },
+            {
+                "time_in_bed": 420,
+                "total_sleep_time": 360,
+                "sleep_efficiency": 85.7,
+                "terminal_wakefulness": 30,
+            },
+            id="a day sleep that does not cross midnight",
+        ),
+        pytest.param(
+            # TIB 23:00 -> 07:00 = 480; sleep period 23:00 -> 07:00 = 480;
+            # TST 480 - 20 - 15 = 445; SE 445 / 480 = 92.71 -> 92.7; TWT 0.
+            {
+                "into_bed": "23:00",
+                "tried_to_sleep": "23:00",
+                "final_awakening": "07:00",
+                "out_of_bed": "07:00",
+            },
+            {
+                "time_in_bed": 480,
+                "total_sleep_time": 445,
+                "sleep_efficiency": 92.7,
+                "terminal_wakefulness": 0,
+            },
+            id="tried to sleep may equal into bed",
+        ),
+    ],
+)
+def test_it_scores_nights_by_the_clock_across_or_within_midnight(
+    night: dict[str, Any], expected: dict[str, float]
+) -> None:
+    metrics = SLEEP_DIARY.score(diary(**night)).metrics
+    assert {name: metrics[name] for name in expected} == expected
 
 
 def test_it_normalises_answers_and_keeps_comments() -> None:

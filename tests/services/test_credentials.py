@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from taperline.clock import FixedClock
 from taperline.config import Settings
-from taperline.db.models import ApiToken, User
+from taperline.db.models import ApiToken, AuditEvent, User
 from taperline.domain.types import Role
 from taperline.services import accounts
 from tests.factories import actor_for, make_clinic, make_user
@@ -82,3 +83,29 @@ def test_a_login_cookie_holds_until_it_expires_and_only_after_the_second_factor(
     halfway = accounts.start_session(session, clock, settings, cleo, "127.0.0.1")
     session.flush()
     assert accounts.session_holder(session, clock, halfway.token) is None  # code not given yet
+
+
+def test_every_refused_login_is_audited_with_why(session: Session, clock: FixedClock) -> None:
+    settings = Settings(password_time_cost=1, password_memory_kib=8, login_max_failures=2)
+    clinic = make_clinic(session, clock)
+    sam = make_user(session, clock, clinic, "sam", Role.PERSON)
+    accounts.set_password(session, clock, settings, sam, "a long enough passphrase", actor_for(sam))
+    for handle, password in [
+        ("nobody", "a long enough passphrase"),  # no such account
+        ("sam", "wrong"),  # a first failure
+        ("sam", "wrong"),  # the second: the account locks
+        ("sam", "a long enough passphrase"),  # right, but locked
+    ]:
+        with pytest.raises(accounts.LoginFailed):
+            accounts.authenticate(session, clock, settings, handle, password, "127.0.0.1")
+    refused = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "account.login", AuditEvent.outcome == "denied")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_label, e.resource_type, e.resource_id, e.detail) for e in refused] == [
+        ("login:nobody", "user", None, {}),
+        ("login:sam", "user", str(sam.id), {"locked": False}),
+        ("login:sam", "user", str(sam.id), {"locked": True}),
+        ("login:sam", "user", str(sam.id), {"reason": "locked"}),
+    ]

@@ -366,6 +366,38 @@ def test_holding_a_step_and_re_planning_draft_new_versions_with_their_changes(
     assert refused.status_code == 403
 
 
+def test_the_pause_and_re_plan_forms_name_each_problem_in_plain_words(
+    app_client: TestClient,
+) -> None:
+    csrf = login_as(app_client, "sam")
+    cases = [
+        (
+            "pause",
+            {"start": "2026-03-20", "days": "400"},
+            "days: enter a whole number from 1 to 365",
+        ),
+        ("pause", {"start": "", "days": "7"}, "start: enter a date as YYYY-MM-DD"),
+        (
+            "pause",
+            {"start": "1850-01-01", "days": "7"},
+            "start: enter a date between 1900 and 2200",
+        ),
+        (
+            "pause",
+            {"start": "2026-03-20", "days": "7", "note": "x" * 2001},
+            "note: use at most 2000 characters",
+        ),
+        ("replan", {"days": "61"}, "days: enter a whole number from 1 to 60"),
+        ("replan", {"days": "a week"}, "days: enter a whole number from 1 to 60"),
+    ]
+    for action, fields, problem in cases:
+        answer = app_client.post(
+            f"/people/harper/plan/{action}", data={"csrf_token": csrf, **fields}
+        )
+        assert answer.status_code == 422, (action, fields, answer.status_code)
+        assert problem in answer.text, (action, fields)
+
+
 def test_the_alert_list_pages_through_alerts_in_urgency_order(app_client: TestClient) -> None:
     from taperline.web.routes.clinician import ALERTS_PER_PAGE
 

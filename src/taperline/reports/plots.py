@@ -124,6 +124,30 @@ def _date_axis(axes: Axes) -> None:
     axes.grid(True, axis="y", color="#bbbbbb", linewidth=0.5, linestyle=":")
 
 
+def _daily_line(
+    axes: Axes,
+    dates: Sequence[float],
+    values: Sequence[float],
+    color: str,
+    marker: str,
+    label: str,
+    *,
+    linestyle: str = "-",
+    linewidth: float = 1,
+) -> None:
+    """One value a day: a thin line with small markers (a missing day, NaN, is a gap)."""
+    axes.plot(
+        dates,
+        values,
+        color=color,
+        marker=marker,
+        markersize=3.5,
+        linestyle=linestyle,
+        linewidth=linewidth,
+        label=label,
+    )
+
+
 def _span(series: PersonSeries) -> str:
     return f"{series.start.isoformat()} to {series.end.isoformat()}"
 
@@ -164,16 +188,7 @@ def dose(series: PersonSeries, fmt: Format = "svg") -> Plot:
         linewidth=1.5,
         label="Taper target",
     )
-    axes.plot(
-        dates,
-        logged,
-        color=BLUE,
-        marker="o",
-        markersize=3.5,
-        linestyle="-",
-        linewidth=1,
-        label="Kratom logged",
-    )
+    _daily_line(axes, dates, logged, BLUE, "o", "Kratom logged")
     for step in series.steps:
         if series.start <= step.start <= series.end:
             axes.axvline(_x(step.start), color="#777777", linestyle=":", linewidth=0.8)
@@ -212,16 +227,7 @@ def withdrawal(series: PersonSeries, fmt: Format = "svg") -> Plot:
     cows = _values(series, "cows")
     figure = _figure()
     axes = figure.add_subplot()
-    axes.plot(
-        dates,
-        sows,
-        color=VERMILLION,
-        marker="s",
-        markersize=3.5,
-        linestyle="-",
-        linewidth=1,
-        label="Withdrawal (SOWS, 0-64)",
-    )
+    _daily_line(axes, dates, sows, VERMILLION, "s", "Withdrawal (SOWS, 0-64)")
     axes.plot(
         dates,
         cows,
@@ -234,16 +240,7 @@ def withdrawal(series: PersonSeries, fmt: Format = "svg") -> Plot:
     axes.set_ylabel("SOWS / COWS total")
     axes.set_ylim(bottom=0)
     right = axes.twinx()
-    right.plot(
-        dates,
-        craving,
-        color=BLUE,
-        marker="^",
-        markersize=3.5,
-        linestyle="--",
-        linewidth=1,
-        label="Craving (0-10, right axis)",
-    )
+    _daily_line(right, dates, craving, BLUE, "^", "Craving (0-10, right axis)", linestyle="--")
     right.set_ylim(0, 10.5)
     right.set_ylabel("Craving (0-10)")
     right.spines["right"].set_visible(True)
@@ -282,39 +279,21 @@ def sleep(series: PersonSeries, fmt: Format = "svg") -> Plot:
     waso = _values(series, "wake_after_sleep_onset")
     figure = _figure(height=3.8)
     top, bottom = figure.subplots(2, 1, sharex=True)
-    top.plot(
-        dates,
-        efficiency,
-        color=GREEN,
-        marker="o",
-        markersize=3.5,
-        linestyle="-",
-        linewidth=1,
-        label="Sleep efficiency (%)",
-    )
+    _daily_line(top, dates, efficiency, GREEN, "o", "Sleep efficiency (%)")
     top.set_ylim(0, 100)
     top.set_ylabel("Efficiency (%)")
     top.set_title("Sleep (each value is the night before that morning's diary)")
     top.legend(loc="lower right", frameon=False)
-    bottom.plot(
-        dates,
-        latency,
-        color=ORANGE,
-        marker="s",
-        markersize=3.5,
-        linestyle="--",
-        linewidth=1,
-        label="Time to fall asleep (min)",
-    )
-    bottom.plot(
+    _daily_line(bottom, dates, latency, ORANGE, "s", "Time to fall asleep (min)", linestyle="--")
+    _daily_line(
+        bottom,
         dates,
         waso,
-        color=PURPLE,
-        marker="^",
-        markersize=3.5,
+        PURPLE,
+        "^",
+        "Time awake in the night (min)",
         linestyle=":",
         linewidth=1.2,
-        label="Time awake in the night (min)",
     )
     bottom.set_ylim(bottom=0)
     bottom.set_ylabel("Minutes")

@@ -16,14 +16,19 @@ def parse(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        location = _location(first.get("loc", ()))
-        message = str(first.get("msg", "is not valid"))
-        if first.get("type") == "missing":
-            message = "is missing"
-        elif first.get("type") == "extra_forbidden":
-            message = "is not a field Taperline knows here"
-        raise InvalidInput(location or "input", _lower_first(message)) from None
+        raise problem_of(error) from None
+
+
+def problem_of(error: ValidationError) -> InvalidInput:
+    """The first problem of a failed validation, naming the field."""
+    first = error.errors()[0]
+    location = _location(first.get("loc", ()))
+    message = str(first.get("msg", "is not valid"))
+    if first.get("type") == "missing":
+        message = "is missing"
+    elif first.get("type") == "extra_forbidden":
+        message = "is not a field Taperline knows here"
+    return InvalidInput(location or "input", _lower_first(message))
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

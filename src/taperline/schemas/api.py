@@ -23,7 +23,7 @@ from taperline.domain.safety.knowledge import EvidenceStatus, Severity
 from taperline.domain.taper import TaperStep
 from taperline.domain.types import Category, CheckinKind, Condition, Role
 from taperline.domain.units import Amount
-from taperline.schemas.base import SaneDate
+from taperline.schemas.base import ListPublic, SaneDate
 from taperline.schemas.plans import PlanInput
 
 if TYPE_CHECKING:
@@ -97,9 +97,8 @@ class TokenPublic(BaseModel):
     revoked_at: dt.datetime | None
 
 
-class TokensPublic(BaseModel):
-    data: list[TokenPublic]
-    count: int
+class TokensPublic(ListPublic[TokenPublic]):
+    """Your API tokens."""
 
 
 class PlanApprovalInput(_Input):
@@ -187,14 +186,11 @@ class FindingPublic(BaseModel):
         return cls.model_validate(data)
 
 
-class FindingsPublic(BaseModel):
-    data: list[FindingPublic]
-    count: int
-
+class FindingsPublic(ListPublic[FindingPublic]):
     @classmethod
     def of(cls, findings: Iterable[Finding | Mapping[str, object]]) -> FindingsPublic:
         data = [FindingPublic.of(f) for f in findings]
-        return cls(data=data, count=len(data))
+        return cls(data=data)
 
 
 # -- people -------------------------------------------------------------------------------
@@ -238,13 +234,10 @@ class PersonSummaryPublic(BaseModel):
         )
 
 
-class PeoplePublic(BaseModel):
-    data: list[PersonSummaryPublic]
-    count: int
-
+class PeoplePublic(ListPublic[PersonSummaryPublic]):
     @classmethod
     def of(cls, people: Sequence[PersonSummary]) -> PeoplePublic:
-        return cls(data=[PersonSummaryPublic.of(p) for p in people], count=len(people))
+        return cls(data=[PersonSummaryPublic.of(p) for p in people])
 
 
 class MedicationPublic(BaseModel):
@@ -363,13 +356,10 @@ class CheckinPublic(BaseModel):
         return cls(**cls.fields_of(view))
 
 
-class CheckinsPublic(BaseModel):
-    data: list[CheckinPublic]
-    count: int
-
+class CheckinsPublic(ListPublic[CheckinPublic]):
     @classmethod
     def of(cls, views: Sequence[CheckinView]) -> CheckinsPublic:
-        return cls(data=[CheckinPublic.of(v) for v in views], count=len(views))
+        return cls(data=[CheckinPublic.of(v) for v in views])
 
 
 class CheckinSubmittedPublic(CheckinPublic):
@@ -428,13 +418,10 @@ class AlertPublic(BaseModel):
         )
 
 
-class AlertsPublic(BaseModel):
-    data: list[AlertPublic]
-    count: int
-
+class AlertsPublic(ListPublic[AlertPublic]):
     @classmethod
     def of(cls, alerts: Sequence[AlertView]) -> AlertsPublic:
-        return cls(data=[AlertPublic.of(a) for a in alerts], count=len(alerts))
+        return cls(data=[AlertPublic.of(a) for a in alerts])
 
 
 class AlertStepPublic(BaseModel):
@@ -572,17 +559,14 @@ class PlanVersionSummaryPublic(BaseModel):
     created_at: dt.datetime
 
 
-class PlanVersionsPublic(BaseModel):
-    data: list[PlanVersionSummaryPublic]
-    count: int
-
+class PlanVersionsPublic(ListPublic[PlanVersionSummaryPublic]):
     @classmethod
     def of(cls, rows: Sequence[tuple[int, str, dt.datetime]]) -> PlanVersionsPublic:
         data = [
             PlanVersionSummaryPublic(number=number, status=status, created_at=created_at)
             for number, status, created_at in rows
         ]
-        return cls(data=data, count=len(data))
+        return cls(data=data)
 
 
 class ChangePublic(BaseModel):
@@ -593,6 +577,7 @@ class ChangePublic(BaseModel):
 
 
 class ChangesPublic(BaseModel):
+    # Not a ListPublic: `old` and `new` come before the list in the answer.
     old: int
     new: int
     data: list[ChangePublic]
@@ -765,6 +750,7 @@ class DueItemPublic(BaseModel):
 
 
 class DueItemsPublic(BaseModel):
+    # Not a ListPublic: `date` comes before the list in the answer.
     date: dt.date = Field(description="The day, in the person's time zone")
     data: list[DueItemPublic]
     count: int
@@ -800,14 +786,11 @@ class InstrumentPublic(BaseModel):
         )
 
 
-class InstrumentsPublic(BaseModel):
-    data: list[InstrumentPublic]
-    count: int
-
+class InstrumentsPublic(ListPublic[InstrumentPublic]):
     @classmethod
     def of(cls, instruments: Iterable[Instrument]) -> InstrumentsPublic:
         data = [InstrumentPublic.of(i) for i in instruments]
-        return cls(data=data, count=len(data))
+        return cls(data=data)
 
 
 class ScorePublic(BaseModel):

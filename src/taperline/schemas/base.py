@@ -1,12 +1,13 @@
-"""What every edge model shares: unknown fields refused, no NUL characters, sane dates."""
+"""What every edge model shares: unknown fields refused, no NUL characters, sane dates; the
+shape of every list answer."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2200, 12, 31)
@@ -48,3 +49,18 @@ class StrictModel(BaseModel):
         if _has_nul(data):
             raise ValueError("text must not contain NUL characters")
         return data
+
+
+T = TypeVar("T")
+
+
+class ListPublic(BaseModel, Generic[T]):
+    """A list answer: the items and how many there are. Subclass it once per item type
+    (`class AlertsPublic(ListPublic[AlertPublic])`) so that the OpenAPI schema keeps its name."""
+
+    data: list[T]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def count(self) -> int:
+        return len(self.data)

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from taperline.schemas.base import ListPublic
+
 MAX_TEXT = 200_000
 
 
@@ -56,9 +58,8 @@ class ClaimPublic(BaseModel):
     sources_silent: bool
 
 
-class ClaimsPublic(BaseModel):
-    data: list[ClaimPublic]
-    count: int
+class ClaimsPublic(ListPublic[ClaimPublic]):
+    """The library's claims."""
 
 
 class CheckedSentencePublic(BaseModel):

@@ -81,29 +81,13 @@ def authenticate(
     label = f"login:{handle.strip().lower()[:40]}"
     if user is None or not user.active or user.password_hash is None:
         hasher(settings).hash("timing-equaliser")  # similar work whether or not the user exists
-        audit.record(
-            session,
-            clock,
-            Actor(label=label, source=source),
-            "account.login",
-            resource_type="user",
-            outcome="denied",
-        )
+        _login_denied(session, clock, Actor(label=label, source=source))
         raise LoginFailed()
     actor = Actor(
         label=label, source=source, user_id=user.id, role=Role(user.role), clinic_id=user.clinic_id
     )
     if user.locked_until is not None and user.locked_until > now:
-        audit.record(
-            session,
-            clock,
-            actor,
-            "account.login",
-            resource_type="user",
-            resource_id=user.id,
-            outcome="denied",
-            detail={"reason": "locked"},
-        )
+        _login_denied(session, clock, actor, {"reason": "locked"})
         raise LoginFailed(
             f"too many failed attempts: try again after {settings.login_lock_minutes} minutes"
         )
@@ -114,16 +98,8 @@ def authenticate(
         if user.failed_logins >= settings.login_max_failures:
             user.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
             user.failed_logins = 0
-        audit.record(
-            session,
-            clock,
-            actor,
-            "account.login",
-            resource_type="user",
-            resource_id=user.id,
-            outcome="denied",
-            detail={"locked": user.locked_until is not None and user.locked_until > now},
-        )
+        locked = user.locked_until is not None and user.locked_until > now
+        _login_denied(session, clock, actor, {"locked": locked})
         raise LoginFailed() from None
     user.failed_logins = 0
     user.locked_until = None
@@ -131,6 +107,22 @@ def authenticate(
         user.password_hash = hasher(settings).hash(password)
     audit.record(session, clock, actor, "account.login", resource_type="user", resource_id=user.id)
     return user
+
+
+def _login_denied(
+    session: Session, clock: Clock, actor: Actor, detail: dict[str, object] | None = None
+) -> None:
+    """Audit a refused login: of the actor's account, or (no user id) of an unknown handle."""
+    audit.record(
+        session,
+        clock,
+        actor,
+        "account.login",
+        resource_type="user",
+        resource_id=actor.user_id,
+        outcome="denied",
+        detail=detail,
+    )
 
 
 # -- sessions ----------------------------------------------------------------------------

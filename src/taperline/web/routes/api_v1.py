@@ -434,7 +434,7 @@ def list_tokens(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Toke
         )
         for t in accounts.list_tokens(session, clock, viewer.actor)
     ]
-    return TokensPublic(data=tokens, count=len(tokens))
+    return TokensPublic(data=tokens)
 
 
 @router.post(

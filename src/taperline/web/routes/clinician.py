@@ -10,11 +10,13 @@ import json
 import re
 import secrets
 import zoneinfo
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from taperline.domain.errors import InvalidInput, NotFound
@@ -25,7 +27,9 @@ from taperline.domain.safety.findings import Finding
 from taperline.domain.taper import Method
 from taperline.domain.types import Category, CheckinKind
 from taperline.domain.units import Amount, Unit
-from taperline.schemas import parse
+from taperline.schemas import parse, problem_of
+from taperline.schemas.api import PlanPauseInput, PlanReplanInput
+from taperline.schemas.base import MAX_DATE, MIN_DATE
 from taperline.schemas.checkins import CheckinCreate
 from taperline.schemas.plans import PlanInput
 from taperline.services import adherence, caseload, checkins, evidence, people, plans, safety
@@ -33,6 +37,7 @@ from taperline.web.deps import ClockDep, SessionDep, ViewerDep, WriterDep
 from taperline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+M = TypeVar("M", bound=BaseModel)
 
 ALERT_STATUSES = ("open", "acknowledged", "resolved", "all")
 REGIMEN_ROWS = 4  # empty rows offered in the plan editor (more when the plan has more items)
@@ -463,15 +468,11 @@ def plan_pause(
     form: FormDep,
 ) -> Response:
     """Hold the current step longer: a new draft to review and approve."""
-    try:
-        start = _form_date(form, "start")
-        days = _form_int(form, "days", 1, 365)
-        version = plans.pause(
-            session, clock, viewer.actor, handle, start, days, _form_text(form, "note")
-        )
-    except InvalidInput as error:
-        return _approved_page_with_error(request, session, clock, viewer, handle, form, error)
-    return RedirectResponse(f"/people/{handle}/plan/{version.number}", status_code=303)
+
+    def pause(body: PlanPauseInput) -> plans.VersionView:
+        return plans.pause(session, clock, viewer.actor, handle, body.start, body.days, body.note)
+
+    return _adjusted(request, session, clock, viewer, handle, form, PlanPauseInput, pause)
 
 
 @router.post("/people/{handle}/plan/replan", response_class=HTMLResponse)
@@ -484,44 +485,73 @@ def plan_replan(
     form: FormDep,
 ) -> Response:
     """Restart the taper from what was actually taken lately: a new draft to review."""
-    try:
-        days = _form_int(form, "days", 1, 60)
-        version = plans.replan(
-            session, clock, viewer.actor, handle, days=days, note=_form_text(form, "note")
+
+    def replan(body: PlanReplanInput) -> plans.VersionView:
+        return plans.replan(
+            session, clock, viewer.actor, handle, days=body.days, start=body.start, note=body.note
         )
+
+    return _adjusted(request, session, clock, viewer, handle, form, PlanReplanInput, replan)
+
+
+def _adjusted(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: WriterDep,
+    handle: str,
+    form: FormData,
+    model: type[M],
+    adjust: Callable[[M], plans.VersionView],
+) -> Response:
+    """Draft the adjustment the form asks for and show it; or the approved plan again, with
+    the problem and what was typed."""
+    try:
+        version = adjust(_form_input(model, form))
     except InvalidInput as error:
         return _approved_page_with_error(request, session, clock, viewer, handle, form, error)
     return RedirectResponse(f"/people/{handle}/plan/{version.number}", status_code=303)
 
 
-def _form_text(form: FormData, name: str, limit: int = 2000) -> str:
-    value = form.get(name)
-    text = value.strip() if isinstance(value, str) else ""
-    if len(text) > limit:
-        raise InvalidInput(name, f"use at most {limit} characters")
-    return text
-
-
-def _form_int(form: FormData, name: str, low: int, high: int) -> int:
-    text = _form_text(form, name, 20)
+def _form_input(model: type[M], form: FormData) -> M:
+    """The form's fields that `model` has, stripped, validated by it: the same rules as the
+    API, but a problem in plain words for a person at a form."""
+    data = {
+        name: value.strip()
+        for name, value in form.items()
+        if name in model.model_fields and isinstance(value, str)
+    }
     try:
-        number = int(text)
-    except ValueError:
-        raise InvalidInput(name, f"enter a whole number from {low} to {high}") from None
-    if not low <= number <= high:
-        raise InvalidInput(name, f"enter a whole number from {low} to {high}")
-    return number
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _in_plain_words(model, error) from None
 
 
-def _form_date(form: FormData, name: str) -> dt.date:
-    text = _form_text(form, name, 20)
-    try:
-        date = dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(name, "enter a date as YYYY-MM-DD") from None
-    if not dt.date(2000, 1, 1) <= date <= dt.date(2100, 12, 31):
-        raise InvalidInput(name, "enter a date between 2000 and 2100")
-    return date
+def _in_plain_words(model: type[BaseModel], error: ValidationError) -> InvalidInput:
+    """The first problem, worded for the field's type (whole numbers, dates, text)."""
+    first = error.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else ""
+    field = model.model_fields.get(name)
+    if field is None:
+        return problem_of(error)
+    if first["type"] == "string_too_long":
+        return InvalidInput(name, f"use at most {first['ctx']['max_length']} characters")
+    if _allows(field.annotation, int):
+        low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+        if low is None or high is None:
+            return InvalidInput(name, "enter a whole number")
+        return InvalidInput(name, f"enter a whole number from {low} to {high}")
+    if _allows(field.annotation, dt.date):
+        if first["type"] == "value_error":  # parsed, but outside SaneDate's range
+            return InvalidInput(name, f"enter a date between {MIN_DATE.year} and {MAX_DATE.year}")
+        return InvalidInput(name, "enter a date as YYYY-MM-DD")
+    return problem_of(error)
+
+
+def _allows(annotation: Any, kind: type) -> bool:
+    """Whether a field's annotation is `kind`, also inside Optional or Annotated."""
+    return annotation is kind or any(_allows(arg, kind) for arg in get_args(annotation))
 
 
 def _approved_page_with_error(

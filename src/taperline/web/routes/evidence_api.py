@@ -38,7 +38,7 @@ def list_claims(
     claims = evidence.library().search(q, grade=_grade(grade), topic=_topic(topic))
     references = load().references
     data = [claim_dict(c, references) for c in claims]
-    return ClaimsPublic.model_validate({"data": data, "count": len(data)})
+    return ClaimsPublic.model_validate({"data": data})
 
 
 @router.post("/claims/check", response_model=CheckReportPublic, dependencies=WRITES)

@@ -7,9 +7,10 @@ access and audits) and renders. Bad query values answer 422 naming the field, ne
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from taperline.domain.errors import InvalidInput
@@ -44,35 +45,45 @@ def _threshold(raw: str) -> float | None:
     return value
 
 
+@dataclass(frozen=True)
+class PageQuery:
+    """The progress page's plain GET form: an n-of-1 comparison to run (none without an
+    exposure) over the last `days` days."""
+
+    exposure: Choice = ""
+    outcome: Choice = "sleep_onset_latency"
+    threshold: Choice = ""
+    days: int = progress.DEFAULT_DAYS
+
+
+PageQueryDep = Annotated[PageQuery, Depends()]
+
+
 def _page(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
     viewer: Viewer,
     handle: str,
-    *,
     template: str,
-    exposure: str,
-    outcome: str,
-    threshold: str,
-    days: int,
+    query: PageQuery,
 ) -> HTMLResponse:
-    view = progress.progress(session, clock, viewer.actor, handle, days=days)
+    view = progress.progress(session, clock, viewer.actor, handle, days=query.days)
     figures = plots.progress_plots(view.series)
     comparison = None
     comparison_plot = None
     errors: dict[str, str] = {}
-    if exposure:
+    if query.exposure:
         try:
             comparison = progress.compare(
                 session,
                 clock,
                 viewer.actor,
                 handle,
-                exposure=exposure,
-                outcome=outcome,
-                threshold=_threshold(threshold),
-                days=days,
+                exposure=query.exposure,
+                outcome=query.outcome,
+                threshold=_threshold(query.threshold),
+                days=query.days,
             )
             comparison_plot = plots.comparison(view.series.days, comparison)
         except InvalidInput as error:
@@ -88,7 +99,7 @@ def _page(
         comparison=comparison,
         comparison_plot=comparison_plot,
         errors=errors,
-        form={"exposure": exposure, "outcome": outcome, "threshold": threshold, "days": days},
+        form=asdict(query),
         exposures=[
             (e.value, nof1.EXPOSURE_TEXT[e].replace("{threshold:g}", "N").replace(" {unit}", ""))
             for e in nof1.Exposure
@@ -100,27 +111,9 @@ def _page(
 
 @router.get("/me/progress", response_class=HTMLResponse, include_in_schema=False)
 def my_progress(
-    request: Request,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: ViewerDep,
-    exposure: Choice = "",
-    outcome: Choice = "sleep_onset_latency",
-    threshold: Choice = "",
-    days: int = progress.DEFAULT_DAYS,
+    request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep, query: PageQueryDep
 ) -> HTMLResponse:
-    return _page(
-        request,
-        session,
-        clock,
-        viewer,
-        viewer.handle,
-        template="progress/me.html",
-        exposure=exposure,
-        outcome=outcome,
-        threshold=threshold,
-        days=days,
-    )
+    return _page(request, session, clock, viewer, viewer.handle, "progress/me.html", query)
 
 
 @router.get("/people/{handle}/progress", response_class=HTMLResponse, include_in_schema=False)
@@ -130,23 +123,9 @@ def person_progress(
     session: SessionDep,
     clock: ClockDep,
     viewer: ViewerDep,
-    exposure: Choice = "",
-    outcome: Choice = "sleep_onset_latency",
-    threshold: Choice = "",
-    days: int = progress.DEFAULT_DAYS,
+    query: PageQueryDep,
 ) -> HTMLResponse:
-    return _page(
-        request,
-        session,
-        clock,
-        viewer,
-        handle,
-        template="progress/person.html",
-        exposure=exposure,
-        outcome=outcome,
-        threshold=threshold,
-        days=days,
-    )
+    return _page(request, session, clock, viewer, handle, "progress/person.html", query)
 
 
 def _report(
