@@ -398,6 +398,34 @@ def test_the_pause_and_re_plan_forms_name_each_problem_in_plain_words(
         assert problem in answer.text, (action, fields)
 
 
+def _input(page: str, element_id: str) -> str:
+    found = re.search(rf'<input id="{element_id}"[^>]*>', page)
+    assert found is not None, element_id
+    return found.group(0)
+
+
+def test_a_problem_stays_with_the_form_that_was_sent_and_keeps_what_was_typed(
+    app_client: TestClient,
+) -> None:
+    csrf = login_as(app_client, "sam")
+    replan = app_client.post("/people/harper/plan/replan", data={"csrf_token": csrf, "days": "61"})
+    assert replan.status_code == 422
+    assert 'value="61"' in _input(replan.text, "replan-days")
+    assert 'aria-invalid="true"' in _input(replan.text, "replan-days")
+    assert 'value="7"' in _input(replan.text, "pause-days")  # the other form as it was
+    assert "aria-invalid" not in _input(replan.text, "pause-days")
+    pause = app_client.post(
+        "/people/harper/plan/pause",
+        data={"csrf_token": csrf, "start": "2026-03-20", "days": "400", "note": "flu"},
+    )
+    assert pause.status_code == 422
+    assert 'value="400"' in _input(pause.text, "pause-days")
+    assert 'aria-invalid="true"' in _input(pause.text, "pause-days")
+    assert 'value="flu"' in _input(pause.text, "pause-note")
+    assert 'value="7"' in _input(pause.text, "replan-days")
+    assert "aria-invalid" not in _input(pause.text, "replan-days")
+
+
 def test_the_alert_list_pages_through_alerts_in_urgency_order(app_client: TestClient) -> None:
     from taperline.web.routes.clinician import ALERTS_PER_PAGE
 

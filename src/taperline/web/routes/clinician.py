@@ -509,7 +509,19 @@ def _adjusted(
     try:
         version = adjust(_form_input(model, form))
     except InvalidInput as error:
-        return _approved_page_with_error(request, session, clock, viewer, handle, form, error)
+        adjusting: Literal["pause", "replan"] = "pause" if model is PlanPauseInput else "replan"
+        version = plans.show(session, clock, viewer.actor, handle)
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        return _version_page(
+            request,
+            viewer,
+            handle,
+            version,
+            errors={error.field: error.problem},
+            values=values,
+            adjusting=adjusting,
+            status_code=422,
+        )
     return RedirectResponse(f"/people/{handle}/plan/{version.number}", status_code=303)
 
 
@@ -554,28 +566,6 @@ def _allows(annotation: Any, kind: type) -> bool:
     return annotation is kind or any(_allows(arg, kind) for arg in get_args(annotation))
 
 
-def _approved_page_with_error(
-    request: Request,
-    session: SessionDep,
-    clock: ClockDep,
-    viewer: WriterDep,
-    handle: str,
-    form: FormData,
-    error: InvalidInput,
-) -> HTMLResponse:
-    version = plans.show(session, clock, viewer.actor, handle)
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    return _version_page(
-        request,
-        viewer,
-        handle,
-        version,
-        errors={error.field: error.problem},
-        values=values,
-        status_code=422,
-    )
-
-
 @router.post("/people/{handle}/plan/{number:int}/approve", response_class=HTMLResponse)
 def plan_approve(
     request: Request,
@@ -613,6 +603,7 @@ def _version_page(
     errors: dict[str, str] | None = None,
     changes: list[Change] | None = None,
     values: dict[str, str] | None = None,
+    adjusting: Literal["pause", "replan"] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     titles = {finding.rule_id: finding.title for finding, _ in _grouped(version.review)}
@@ -630,6 +621,7 @@ def _version_page(
         errors=errors or {},
         changes=changes,
         values=values or {},
+        adjusting=adjusting,
         describe_item=describe_item,
         describe_taper=describe_taper,
     )
