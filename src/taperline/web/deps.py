@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
+from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,11 +43,31 @@ async def get_clock(request: Request) -> Clock:
     return clock
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    # On SQLite the transaction waits at the writer gate when it begins, at its first statement
-    # (taperline.db.gate.gate_transactions), not here: parsing, login and validation run first.
-    with unit_of_work(request.app.state.sessions, request.app.state.clock) as session:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work. Making a session does no I/O (it connects at its first
+    statement, on the worker thread that runs it), so it is made here on the event loop; ending
+    it (commit or roll back) does I/O, so that runs on a worker thread: one hop, not two.
+
+    On SQLite the transaction waits at the writer gate when it begins, at its first statement
+    (taperline.db.gate.gate_transactions), not here: parsing, login and validation run first.
+    """
+    work = unit_of_work(request.app.state.sessions, request.app.state.clock)
+    session = work.__enter__()
+    # As FastAPI ends a sync generator dependency: shielded from cancellation, and with a
+    # limiter of its own, so ending never waits for a free worker thread.
+    limiter = CapacityLimiter(1)
+    try:
         yield session
+    except BaseException as error:
+        with CancelScope(shield=True):
+            handled = await to_thread.run_sync(
+                work.__exit__, type(error), error, error.__traceback__, limiter=limiter
+            )
+        if not handled:
+            raise
+    else:
+        with CancelScope(shield=True):
+            await to_thread.run_sync(work.__exit__, None, None, None, limiter=limiter)
 
 
 # scope="function": commit (or roll back) before the response is sent, so a failed commit can
