@@ -572,6 +572,21 @@ def test_each_answer_has_the_fields_its_schema_documents(
         assert set(answer.json()["data"][0]) == set(item["properties"])
 
 
+def test_a_submitted_check_in_answers_with_the_fields_its_schema_documents(
+    app_client: TestClient, api: Any
+) -> None:
+    spec = app_client.get(f"{API}/openapi.json").json()
+    operation = spec["paths"][f"{API}/people/{{handle}}/checkins"]["post"]
+    schema = _resolve(spec, operation["responses"]["201"]["content"]["application/json"]["schema"])
+    body = checkin(idempotency_key="schema-check-0001")
+    for status in (201, 200):  # stored, then replayed
+        answer = app_client.post(f"{API}/people/alex/checkins", json=body, headers=api("cleo"))
+        assert answer.status_code == status, answer.text
+        assert answer.headers["content-type"] == "application/json"
+        assert set(answer.json()) == set(schema["properties"])
+        assert set(schema["required"]) <= set(answer.json())
+
+
 def _matches(template: str, path: str) -> bool:
     parts, concrete = template.split("/"), path.split("/")
     return len(parts) == len(concrete) and all(

@@ -155,20 +155,22 @@ def checkin_history(
 def submit_checkin(
     handle: Handle,
     body: CheckinCreate,
-    response: Response,
     session: SessionDep,
     clock: ClockDep,
     viewer: WriterDep,
-) -> CheckinSubmittedPublic:
+) -> Response:
     """Submit a check-in for the person in the path. Send an `idempotency_key` to retry
     safely: the same key with the same check-in answers 200 with the stored one; the same key
     with a different check-in is a 422. `person` in the body may be left out."""
     if body.person is not None and body.person.strip().lower() != handle.strip().lower():
         raise InvalidInput("person", "does not match the person in the address")
     result = checkins.submit_checkin(session, clock, viewer.actor, body, person_handle=handle)
-    if not result.created:
-        response.status_code = 200
-    return CheckinSubmittedPublic.of_result(result)
+    # Serialised here, by the model that made it: FastAPI would validate it again first.
+    return Response(
+        CheckinSubmittedPublic.of_result(result).model_dump_json(),
+        status_code=201 if result.created else 200,
+        media_type="application/json",
+    )
 
 
 # -- alerts ---------------------------------------------------------------------------------
