@@ -19,6 +19,7 @@ from taperline.domain.access import Action, Actor
 from taperline.domain.checkins import DoseInput, PreparedCheckin, prepare_checkin
 from taperline.domain.doses import DoseEntry, from_thousandths, to_thousandths, totals_by_unit
 from taperline.domain.errors import InvalidInput
+from taperline.domain.instruments.base import Score
 from taperline.domain.types import Category, CheckinKind, Role
 from taperline.domain.units import Amount
 from taperline.schemas.checkins import CheckinCreate
@@ -370,16 +371,7 @@ def _new_view(
         checkin_date=prepared.checkin_date,
         created_at=created_at,
         creator=creator,
-        scores=[
-            ScoreView(
-                instrument=score.instrument_id,
-                total=score.total,
-                band=score.band,
-                metrics=dict(score.metrics),
-                flags=tuple(score.flags),
-            )
-            for score in prepared.scores
-        ],
+        scores=[_score_view(score) for score in prepared.scores],
         doses=[
             DoseView(
                 category=dose.category.value,
@@ -403,16 +395,7 @@ def _view(checkin: Checkin, handle: str, creator: str | None) -> CheckinView:
         checkin_date=checkin.checkin_date,
         created_at=checkin.created_at,
         creator=creator,
-        scores=[
-            ScoreView(
-                instrument=r.instrument_id,
-                total=r.total,
-                band=r.band,
-                metrics=dict(r.metrics),
-                flags=tuple(r.flags),
-            )
-            for r in checkin.responses
-        ],
+        scores=[_score_view(response) for response in checkin.responses],
         doses=[
             DoseView(
                 category=d.category,
@@ -425,6 +408,17 @@ def _view(checkin: Checkin, handle: str, creator: str | None) -> CheckinView:
             for d in checkin.doses
         ],
         note=checkin.note,
+    )
+
+
+def _score_view(score: Score | InstrumentResponse) -> ScoreView:
+    """As scored (a check-in just stored) or as stored: the two have the same fields."""
+    return ScoreView(
+        instrument=score.instrument_id,
+        total=score.total,
+        band=score.band,
+        metrics=dict(score.metrics),
+        flags=tuple(score.flags),
     )
 
 
