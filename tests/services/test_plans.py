@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from taperline.clock import FixedClock
 from taperline.db.models import AuditEvent, PlanVersion
 from taperline.domain.errors import InvalidInput, NotFound
-from taperline.schemas.plans import PlanInput
+from taperline.schemas.plans import PlanInput, stored_content, to_content
 from taperline.services import plans
 from taperline.services.authz import AccessDenied
 from tests.actors import cast
@@ -251,3 +251,24 @@ def test_a_checkin_above_the_approved_plan_is_flagged(session: Session, clock: F
         ),
     )
     assert "dose.above_plan" not in {f["rule"] for f in on_plan.findings}  # before the taper: 6 g
+
+
+def test_a_stored_plan_is_read_once_per_document_and_exactly_as_stored() -> None:
+    stored = plan().model_dump(mode="json")
+    first = stored_content(stored)
+    assert first == to_content(plan())
+    # The same document (keys in any order) gives the very same content and schedule back.
+    assert stored_content(dict(reversed(list(stored.items())))) is first
+    assert first.schedule() is first.schedule()
+    assert first.schedule() == to_content(plan()).schedule()
+    # A document that differs only in how a number is written is its own entry.
+    other = {**stored, "taper": {**stored["taper"], "step": "0.250"}}
+    assert stored_content(other) is not first
+    taper = stored_content(other).taper
+    assert taper is not None and taper.step.as_tuple().exponent == -3
+    # A stored document that is no longer valid names the field, every time it is read.
+    broken = {**stored, "taper": {**stored["taper"], "step_days": 0}}
+    for _ in range(2):
+        with pytest.raises(InvalidInput) as error:
+            stored_content(broken)
+        assert error.value.field.startswith("taper")

@@ -43,6 +43,11 @@ class PlanContent:
     activities: Activities = field(default_factory=Activities)
     monitoring: Monitoring = field(default_factory=Monitoring)
     goals: tuple[str, ...] = ()
+    # The schedule, once built: the content is immutable and the same content is shared by
+    # many requests (schemas.plans.stored_content), so it is built once per content.
+    _schedule: list[TaperSchedule | None] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.taper is not None and any(i.category is Category.KRATOM for i in self.items):
@@ -55,7 +60,9 @@ class PlanContent:
             )
 
     def schedule(self) -> TaperSchedule | None:
-        return build_schedule(self.taper) if self.taper is not None else None
+        if not self._schedule:
+            self._schedule.append(build_schedule(self.taper) if self.taper is not None else None)
+        return self._schedule[0]
 
     def regimen_on(self, date: dt.date) -> tuple[RegimenItem, ...]:
         """Everything planned for `date`, the taper's kratom doses included."""

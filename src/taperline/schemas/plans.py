@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -12,6 +16,7 @@ from taperline.domain.plans import WEEKDAYS, Activities, Monitoring, PlanContent
 from taperline.domain.regimen import make_regimen_item
 from taperline.domain.taper import DoseTime, Method, Pause, TaperParams
 from taperline.domain.units import Amount
+from taperline.schemas import parse
 from taperline.schemas.base import AmountValue, SaneDate, SaneDateTime, StrictModel
 
 
@@ -152,3 +157,21 @@ def to_content(plan: PlanInput) -> PlanContent:
     except InvalidInput as error:
         raise InvalidInput(f"taper.{error.field}", error.problem) from None
     return content
+
+
+STORED_CONTENTS_KEPT = 4096  # plan contents remembered by stored_content (one per person)
+
+
+def stored_content(document: Mapping[str, Any]) -> PlanContent:
+    """A stored plan version's content as domain values.
+
+    A stored version's document never changes, and the same document always gives the same
+    content, so the content is remembered by the document itself (its canonical JSON, which
+    keeps "0.25" and "0.250" apart), with its taper schedule once built. The caseload reads
+    every listed person's plan on every request; it parses each only the first time."""
+    return _stored_content(json.dumps(document, sort_keys=True, separators=(",", ":")))
+
+
+@functools.lru_cache(maxsize=STORED_CONTENTS_KEPT)
+def _stored_content(document: str) -> PlanContent:
+    return to_content(parse(PlanInput, json.loads(document)))

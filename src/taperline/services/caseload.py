@@ -33,8 +33,7 @@ from taperline.domain.plans import PlanContent
 from taperline.domain.progress.risk import RiskSignal
 from taperline.domain.types import Role
 from taperline.domain.units import Amount
-from taperline.schemas import parse
-from taperline.schemas.plans import PlanInput, to_content
+from taperline.schemas.plans import PlanInput, stored_content
 from taperline.services import audit, plans, progress
 from taperline.services.adherence import day_logs_many
 from taperline.services.authz import AccessDenied, require
@@ -270,7 +269,7 @@ def _approved_plans(session: Session, ids: list[int]) -> dict[int, PlanContent]:
             and_(PlanVersion.person_id.in_(ids), PlanVersion.status == plans.APPROVED)
         )
     )
-    return {v.person_id: to_content(parse(PlanInput, v.content)) for v in versions}
+    return {v.person_id: stored_content(v.content) for v in versions}
 
 
 def _plan_columns(

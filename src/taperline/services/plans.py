@@ -23,7 +23,7 @@ from taperline.domain.types import Category
 from taperline.domain.units import Amount, Unit
 from taperline.knowledge import load
 from taperline.schemas import parse
-from taperline.schemas.plans import PauseIn, PlanInput, to_content
+from taperline.schemas.plans import PauseIn, PlanInput, stored_content, to_content
 from taperline.services import audit, safety
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
@@ -256,8 +256,8 @@ def compare(
     session: Session, clock: Clock, actor: Actor, handle: str, old: int, new: int
 ) -> list[Change]:
     person = _person(session, actor, handle, Action.PLAN_READ)
-    before = to_content(parse(PlanInput, _version(session, person, old).content))
-    after = to_content(parse(PlanInput, _version(session, person, new).content))
+    before = stored_content(_version(session, person, old).content)
+    after = stored_content(_version(session, person, new).content)
     audit.record(
         session,
         clock,

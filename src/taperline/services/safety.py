@@ -46,8 +46,7 @@ from taperline.domain.safety.knowledge import Knowledge, Severity
 from taperline.domain.types import Category, CheckinKind, Condition, Role, parse_enum
 from taperline.domain.units import Amount, Dimension, Unit
 from taperline.knowledge import load
-from taperline.schemas import parse
-from taperline.schemas.plans import PlanInput, to_content
+from taperline.schemas.plans import stored_content
 from taperline.schemas.safety import CheckinEventInput, PlanChangeInput, SafetyCheckInput
 from taperline.services import audit
 from taperline.services.authz import require
@@ -139,7 +138,7 @@ def profile_of(session: Session, person_id: int) -> Profile:
 def approved_content(session: Session, person_id: int) -> PlanContent | None:
     """The person's approved plan, or None."""
     content = session.execute(_APPROVED, {"person_id": person_id}).scalar()
-    return to_content(parse(PlanInput, content)) if content is not None else None
+    return stored_content(content) if content is not None else None
 
 
 def history_of(
