@@ -43,6 +43,7 @@ import sqlalchemy
 import uvicorn
 from sqlalchemy import Engine, create_engine, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
 
 import taperline
 from bench_core import checkin_data, table, throwaway_postgres
@@ -50,11 +51,19 @@ from taperline.clock import FixedClock
 from taperline.config import Settings
 from taperline.db import migrate
 from taperline.db.engine import make_engine, make_sessionmaker
-from taperline.db.models import CareRelationship, Checkin, DoseLog, InstrumentResponse, User
+from taperline.db.models import (
+    CareRelationship,
+    Checkin,
+    DoseLog,
+    InstrumentResponse,
+    PlanVersion,
+    User,
+)
 from taperline.domain.access import Actor
 from taperline.domain.instruments.registry import INSTRUMENTS
 from taperline.domain.types import Role
-from taperline.services import accounts, people, status
+from taperline.schemas.plans import PlanInput
+from taperline.services import accounts, people, plans, status
 from taperline.services.uow import unit_of_work
 from taperline.web.app import create_app
 from taperline.web.deps import SESSION_COOKIE
@@ -189,6 +198,9 @@ def seed(engine: Engine, args: argparse.Namespace, post_days: int) -> Seeded:
             ],
         )
     print(f"  {args.people:,} people and their care relationships inserted", flush=True)
+    first_day = today - dt.timedelta(days=args.days + post_days)
+    seed_plans(engine, sessions, clock, bench_actor, first_day, person_ids, clinician_ids)
+    print(f"  an approved plan for each of {args.people:,} people", flush=True)
 
     with engine.connect() as connection:
         next_id = (connection.scalar(select(func.max(Checkin.id))) or 0) + 1
@@ -297,6 +309,81 @@ def seed(engine: Engine, args: argparse.Namespace, post_days: int) -> Seeded:
         last_bench_day=today - dt.timedelta(days=post_days),
         db_bytes=db_bytes,
     )
+
+
+def bench_plan(first_day: dt.date) -> dict[str, Any]:
+    """A kratom taper from 4 g to 1 g a day, a quarter gram every three weeks, one dose at
+    08:00 (the check-ins log 2.5 g at 08:00), with the activities a plan usually has.
+    Every person in the benchmark has it, approved, so the caseload computes their taper step
+    and adherence and every check-in is checked against a plan, as in a clinic."""
+    return {
+        "taper": {
+            "form": "leaf_powder",
+            "start": first_day.isoformat(),
+            "current": {"amount": "4", "unit": "g"},
+            "target": {"amount": "1", "unit": "g"},
+            "method": "fixed",
+            "step": "0.25",
+            "step_days": 21,
+            "smallest_step": {"amount": "0.25", "unit": "g"},
+            "doses": [{"time": "08:00"}],
+            "long_term_use": False,
+        },
+        "activities": {
+            "exercise_minutes_per_week": 150,
+            "meditation_minutes_per_day": 10,
+            "counseling_sessions_per_week": 1,
+            "support_meetings_per_week": 2,
+        },
+        "monitoring": {"daily_checkin_time": "09:00", "weekly_questionnaires_day": "monday"},
+        "goals": ["Taper off kratom safely"],
+    }
+
+
+def seed_plans(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    actor: Actor,
+    first_day: dt.date,
+    person_ids: dict[str, int],
+    clinician_ids: dict[str, int],
+) -> None:
+    """The first person's plan is drafted and approved through the services (so it is checked
+    as a clinician's would be); everyone else gets the same stored version, bulk-inserted."""
+    per_clinician = -(-len(person_ids) // len(clinician_ids))
+    with unit_of_work(sessions, clock) as session:
+        view = plans.draft(
+            session, clock, actor, person_handle(0), PlanInput.model_validate(bench_plan(first_day))
+        )
+        plans.approve(
+            session, clock, actor, person_handle(0), view.number, view.review.needs_acknowledging
+        )
+    with engine.begin() as connection:
+        stored = connection.execute(select(PlanVersion)).mappings().one()
+        template = {key: value for key, value in stored.items() if key not in ("id", "person_id")}
+        content = template["content"]
+        connection.execute(
+            insert(PlanVersion),
+            [
+                {
+                    **template,
+                    # People start their tapers on different days (no two neighbours alike),
+                    # so no request is spared work by another person's identical plan.
+                    "content": {
+                        **content,
+                        "taper": {
+                            **content["taper"],
+                            "start": (first_day + dt.timedelta(days=n % 29)).isoformat(),
+                        },
+                    },
+                    "person_id": person_ids[person_handle(n)],
+                    "approved_by_id": clinician_ids[clinician_handle(n // per_clinician)],
+                    "created_by_id": clinician_ids[clinician_handle(n // per_clinician)],
+                }
+                for n in range(1, len(person_ids))
+            ],
+        )
 
 
 def settle_postgres(engine: Engine) -> None:
