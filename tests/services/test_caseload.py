@@ -17,6 +17,7 @@ from taperline.domain.errors import InvalidInput
 from taperline.domain.types import Role
 from taperline.schemas.plans import PlanInput
 from taperline.services import caseload, plans
+from taperline.services.adherence import day_logs
 from taperline.services.authz import AccessDenied
 from taperline.services.people import add_condition
 from tests.actors import Cast, cast
@@ -274,3 +275,41 @@ def test_the_plan_editor_starts_from_the_approved_plan_and_lists_drafts(
     assert [number for number, _ in editor.drafts] == [2]
     with pytest.raises(AccessDenied):
         caseload.plan_editor(session, clock, actor_for(people.pat), "pat")  # reads, not drafts
+
+
+def test_day_logs_from_the_database_have_doses_activities_and_the_evening_bedtime(
+    session: Session, clock: FixedClock
+) -> None:
+    people = cast(session, clock)
+    today = clock.today()
+    yesterday = today - dt.timedelta(days=1)
+    melatonin = {"category": "melatonin", "amount": "3", "unit": "mg", "time": "22:10"}
+    submit(
+        session,
+        clock,
+        OPERATOR,
+        "pat",
+        checkin_data(
+            yesterday,
+            doses=[*checkin_data(yesterday)["doses"], melatonin],
+            activities={"exercise_minutes": 30, "counseling": True},
+        ),
+    )
+    # This morning's diary tells when Pat tried to sleep last night.
+    submit(
+        session,
+        clock,
+        OPERATOR,
+        "pat",
+        checkin_data(today, responses={"craving": [2, 1], "sows": [0] * 16, "sleep_diary": DIARY}),
+    )
+    logs = day_logs(session, people.pat.id, yesterday - dt.timedelta(days=1), today)
+    before, evening, now = (logs[yesterday - dt.timedelta(days=1)], logs[yesterday], logs[today])
+    assert not before.checked_in and before.doses == () and before.bedtime is None
+    assert evening.checked_in and evening.bedtime == dt.time(22, 40)
+    assert [(d.category.value, str(d.amount), d.taken_time) for d in evening.doses] == [
+        ("kratom", "2.5 g", dt.time(8)),
+        ("melatonin", "3 mg", dt.time(22, 10)),
+    ]
+    assert evening.activities == {"exercise_minutes": 30, "counseling": True}
+    assert now.checked_in and now.bedtime is None  # tonight's is not known yet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -260,6 +261,8 @@ def test_a_stored_plan_is_read_once_per_document_and_exactly_as_stored() -> None
     # The same document (keys in any order) gives the very same content and schedule back.
     assert stored_content(dict(reversed(list(stored.items())))) is first
     assert first.schedule() is first.schedule()
+    # The database's JSON text, as the caseload and the safety checks read it, gives the same.
+    assert stored_content(json.dumps(stored, indent=1)) == first
     assert first.schedule() == to_content(plan()).schedule()
     # A document that differs only in how a number is written is its own entry.
     other = {**stored, "taper": {**stored["taper"], "step": "0.250"}}

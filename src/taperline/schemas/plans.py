@@ -159,17 +159,21 @@ def to_content(plan: PlanInput) -> PlanContent:
     return content
 
 
-STORED_CONTENTS_KEPT = 4096  # plan contents remembered by stored_content (one per person)
+STORED_CONTENTS_KEPT = 4096  # plan contents remembered (about one per person served)
 
 
-def stored_content(document: Mapping[str, Any]) -> PlanContent:
+def stored_content(document: Mapping[str, Any] | str) -> PlanContent:
     """A stored plan version's content as domain values.
 
     A stored version's document never changes, and the same document always gives the same
-    content, so the content is remembered by the document itself (its canonical JSON, which
-    keeps "0.25" and "0.250" apart), with its taper schedule once built. The caseload reads
-    every listed person's plan on every request; it parses each only the first time."""
-    return _stored_content(json.dumps(document, sort_keys=True, separators=(",", ":")))
+    content, so the content is remembered by the document itself, with its taper schedule once
+    built: as the JSON text the database gave (the caseload reads it so, undecoded), or, for a
+    decoded document, its canonical JSON. Either way the key is the text, which keeps "0.25"
+    and "0.250" apart. The caseload reads every listed person's plan on every request; each is
+    parsed only the first time."""
+    if not isinstance(document, str):
+        document = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return _stored_content(document)
 
 
 @functools.lru_cache(maxsize=STORED_CONTENTS_KEPT)

@@ -70,8 +70,17 @@ def day_logs_many(
             elif isinstance(value, int):
                 activities[key][name] = int(activities[key].get(name, 0)) + value
     doses: dict[tuple[int, dt.date], list[DoseEntry]] = defaultdict(list)
-    for d in session.scalars(
-        select(DoseLog)
+    for d in session.execute(
+        select(
+            DoseLog.person_id,
+            DoseLog.category,
+            DoseLog.form,
+            DoseLog.product,
+            DoseLog.amount_thousandths,
+            DoseLog.unit,
+            DoseLog.taken_on,
+            DoseLog.taken_time,
+        )
         .where(DoseLog.person_id.in_(ids), DoseLog.taken_on >= first, DoseLog.taken_on <= last)
         .order_by(DoseLog.id)
     ):
@@ -86,8 +95,13 @@ def day_logs_many(
             )
         )
     bedtimes: dict[tuple[int, dt.date], dt.time] = {}
-    for person_id, date, answers in session.execute(
-        select(Checkin.person_id, Checkin.checkin_date, InstrumentResponse.answers)
+    # Only the diary's bedtime, picked out by the database: no answers document decoded.
+    for person_id, date, text in session.execute(
+        select(
+            Checkin.person_id,
+            Checkin.checkin_date,
+            InstrumentResponse.answers["tried_to_sleep"].as_string(),
+        )
         .join(InstrumentResponse, InstrumentResponse.checkin_id == Checkin.id)
         .where(
             Checkin.person_id.in_(ids),
@@ -96,8 +110,7 @@ def day_logs_many(
             Checkin.checkin_date <= last + dt.timedelta(days=1),
         )
     ):
-        text = (answers or {}).get("tried_to_sleep")
-        if isinstance(text, str):
+        if isinstance(text, str) and text:
             bedtimes[(person_id, date - dt.timedelta(days=1))] = dt.time.fromisoformat(text)
     logs: dict[int, dict[dt.date, adherence.DayLog]] = {}
     for person_id, (start, end) in windows.items():

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
@@ -264,12 +264,13 @@ def _last_daily_checkins(session: Session, ids: list[int]) -> dict[int, dt.date]
 def _approved_plans(session: Session, ids: list[int]) -> dict[int, PlanContent]:
     if not ids:
         return {}
-    versions = session.scalars(
-        select(PlanVersion).where(
+    documents = session.execute(
+        select(PlanVersion.person_id, cast(PlanVersion.content, Text)).where(
             and_(PlanVersion.person_id.in_(ids), PlanVersion.status == plans.APPROVED)
         )
     )
-    return {v.person_id: stored_content(v.content) for v in versions}
+    # As the database's text, undecoded: a plan already read is not decoded again.
+    return {person_id: stored_content(document) for person_id, document in documents}
 
 
 def _plan_columns(

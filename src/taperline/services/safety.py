@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import BindParameter, Table, bindparam, case, insert, select
+from sqlalchemy import BindParameter, Table, Text, bindparam, case, insert, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,7 +78,8 @@ _CONDITIONS = select(PersonCondition.__table__.c.condition).where(
 _MEDICATIONS = select(Medication.__table__.c.name, Medication.__table__.c.prescribed).where(
     Medication.__table__.c.person_id == _PERSON, Medication.__table__.c.stopped_on.is_(None)
 )
-_APPROVED = select(PlanVersion.__table__.c.content).where(
+# The approved plan as the database's JSON text, undecoded: see stored_content.
+_APPROVED = select(sql_cast(PlanVersion.__table__.c.content, Text)).where(
     PlanVersion.__table__.c.person_id == _PERSON, PlanVersion.__table__.c.status == "approved"
 )
 _HISTORY_SCORES = (
