@@ -294,7 +294,6 @@ class CspWatcher:
         assert not self.messages, f"CSP violations on {where}:\n" + "\n".join(self.messages)
 
 
-def skip_if_missing(status: int | None, what: str) -> None:
-    """Pages are being built by others: a 404 means "not built yet", so skip with a reason."""
-    if status == 404:
-        pytest.skip(f"{what} answers 404: the page is not built yet")
+def assert_answered(status: int | None, what: str) -> None:
+    """Every page the tests visit is built: anything but 200 fails, naming the page."""
+    assert status == 200, f"{what} answered {status}"

@@ -1,9 +1,9 @@
 """Whole journeys in a real Chromium: a red-flag check-in reaching a clinician, and the plan
 editor's live safety review.
 
-The pages these flows use are being built while this file is written, so it finds things the
-way a person does: fields by their visible label, buttons and links by role and name. A page
-that answers 404 skips the test with the reason. What the flows assume about the pages:
+It finds things the way a person does: fields by their visible label, buttons and links by
+role and name. A page that does not answer 200 fails the test, naming the page. What the flows
+assume about the pages:
 
 Check-in (/me/checkin, reached from the "Check in" link in the main navigation):
 - It may take several steps; a step moves on with a button whose name starts with "Next" or
@@ -47,7 +47,7 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import event
 
 from taperline.knowledge import load
-from tests.browser.conftest import CspWatcher, login, screenshot, skip_if_missing
+from tests.browser.conftest import CspWatcher, assert_answered, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -273,7 +273,7 @@ def test_a_suicidal_thoughts_answer_shows_988_and_the_clinician_resolves_the_ale
     navigation = person.get_by_role("navigation", name="Main")
     with person.expect_navigation() as went:
         navigation.get_by_role("link", name="Check in", exact=True).click()
-    skip_if_missing(went.value.status if went.value else None, "/me/checkin (the check-in)")
+    assert_answered(went.value.status if went.value else None, "/me/checkin (the check-in)")
     screenshot(person, "flow-checkin-frankie-start")
 
     before = complete_checkin(person)
@@ -288,7 +288,7 @@ def test_a_suicidal_thoughts_answer_shows_988_and_the_clinician_resolves_the_ale
     login(clinician, live_url, "sam")
     response = clinician.goto(f"{live_url}/alerts")
     assert response is not None
-    skip_if_missing(response.status, "/alerts (the check-in part passed)")
+    assert_answered(response.status, "/alerts (the check-in part passed)")
     screenshot(clinician, "flow-alerts-sam-open")
 
     act_on_alert(clinician, "frankie", ACKNOWLEDGE, "Browser test: called frankie, safe now.")
@@ -319,7 +319,7 @@ def test_a_much_faster_taper_step_shows_too_fast_without_a_reload(
     login(page, live_url, "cleo")
     response = page.goto(f"{live_url}/people/alex/plan/edit")
     assert response is not None
-    skip_if_missing(response.status, "/people/alex/plan/edit (the plan editor)")
+    assert_answered(response.status, "/people/alex/plan/edit (the plan editor)")
     page.wait_for_load_state("networkidle")
     screenshot(page, "flow-plan-edit-cleo-before")
 

@@ -1,7 +1,7 @@
 """Every page in a real Chromium: it renders, has one <h1>, breaks no CSP rule, fits a phone
 (people's pages), and axe-core finds no serious or critical accessibility violation.
 
-A page that answers 404 is skipped (it is not built yet): add new pages to the lists below.
+A page that does not answer 200 fails, naming it: add new pages to the lists below.
 Screenshots land in artifacts/screenshots/<role>-<path>.png.
 """
 
@@ -14,12 +14,12 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     CspWatcher,
+    assert_answered,
     assert_no_serious_violations,
     axe,
     axe_twin,
     login,
     screenshot,
-    skip_if_missing,
 )
 
 pytestmark = pytest.mark.browser
@@ -79,8 +79,7 @@ def test_the_page_is_accessible(
         login(page, live_url, handle)
     response = page.goto(f"{live_url}{path}")
     assert response is not None
-    skip_if_missing(response.status, f"{path} (as {handle or 'a visitor'})")
-    assert response.status == 200, f"{path} answered {response.status}"
+    assert_answered(response.status, f"{path} (as {handle or 'a visitor'})")
     assert page.url.split("?")[0].endswith(path), f"{path} went to {page.url}"
     page.wait_for_load_state("networkidle")  # htmx may fill parts in after load
     screenshot(page, f"{role}{path}")
@@ -93,6 +92,24 @@ def test_the_page_is_accessible(
         assert overflow <= 1, f"{path} is {overflow}px wider than a 390px phone screen"
     csp.assert_none(f"{path} (as {handle or 'a visitor'})")
     assert_no_serious_violations(axe_twin(page, mobile), f"{path} (as {handle or 'a visitor'})")
+
+
+@pytest.mark.parametrize("mobile", [True, False], ids=["mobile", "desktop"])
+def test_an_unknown_address_shows_a_plain_accessible_page_with_a_way_on(
+    live_url: str, open_page: Callable[..., Page], mobile: bool
+) -> None:
+    page = open_page(mobile)
+    csp = CspWatcher(page)
+    response = page.goto(f"{live_url}/no-such-page")
+    assert response is not None and response.status == 404
+    screenshot(page, f"public-{'mobile' if mobile else 'desktop'}/not-found")
+    expect(page.locator("h1")).to_have_text("Not found")
+    expect(page.get_by_role("alert")).to_contain_text("There is nothing at this address")
+    page.get_by_role("link", name="I need help now").first.click()
+    expect(page).to_have_url(f"{live_url}/help")
+    page.go_back()
+    csp.assert_none("the not-found page")
+    assert_no_serious_violations(axe_twin(page, mobile), "the not-found page")
 
 
 # --- the checks themselves must be able to fail --------------------------------------------
