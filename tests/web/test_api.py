@@ -22,9 +22,10 @@ from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.db.models import User
 from taperline.services import accounts
 from taperline.services.uow import unit_of_work
-from taperline.web.routes import api_v1
+from taperline.web.routes import api_v1, evidence_api, progress
 from tests.factories import actor_for
 from tests.web.conftest import NOW, login
+from tests.web.openapi import Document
 
 API = "/api/v1"
 TODAY = dt.date(2026, 3, 14)
@@ -53,6 +54,11 @@ def api(tokens: dict[str, str]) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {tokens[handle]}"}
 
     return headers
+
+
+def openapi_spec(client: TestClient) -> dict[str, Any]:
+    spec: dict[str, Any] = client.get(f"{API}/openapi.json").json()
+    return spec
 
 
 def kratom(amount: Any, **extra: Any) -> dict[str, Any]:
@@ -160,6 +166,11 @@ ROUTES = [
     ("get", "/account/tokens"),
     ("post", "/account/tokens"),
     ("post", "/account/tokens/1/revoke"),
+    ("get", "/people/alex/progress"),
+    ("get", "/people/alex/nof1"),
+    ("get", "/clinic/overview"),
+    ("get", "/claims"),
+    ("post", "/claims/check"),
 ]
 
 
@@ -174,6 +185,7 @@ def test_without_a_valid_login_every_route_answers_401(
     assert answer.status_code == 401, answer.text
     assert answer.headers["content-type"] == "application/json" and answer.json()["detail"]
     assert answer.headers["www-authenticate"] == "Bearer"
+    assert Document(openapi_spec(app_client)).problems(method, API + path, answer) == []
 
 
 # -- access -------------------------------------------------------------------------------
@@ -191,6 +203,8 @@ OUTSIDE_CARE = [
     ("get", "/people/{who}/adherence", None),
     ("get", "/people/{who}/today", None),
     ("get", "/people/{who}/calendar.ics", None),
+    ("get", "/people/{who}/progress", None),
+    ("get", "/people/{who}/nof1", None),
 ]
 
 
@@ -205,6 +219,7 @@ def test_a_clinician_gets_403_for_another_clinicians_person(
     assert answer.status_code == 403, answer.text
     assert answer.json()["detail"] == "You do not have access to do that for this record."
     assert count_checkins(app_client, api("sam"), "devon") == before
+    assert Document(openapi_spec(app_client)).problems(method, API + path, answer) == []
 
 
 @pytest.mark.parametrize(("method", "path", "body"), OUTSIDE_CARE)
@@ -475,6 +490,32 @@ def test_instruments_are_listed_and_scored_without_storing(
     assert wrong.status_code == 422 and wrong.json()["field"] == "answers"
 
 
+def test_what_the_framework_refuses_answers_in_the_same_shape_and_words(
+    app_client: TestClient, api: Any
+) -> None:
+    page = app_client.get("/no-such-page", headers={"accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "There is nothing at this address" in page.text and "I need help now" in page.text
+    missing = app_client.get(f"{API}/no-such-thing", headers=api("cleo"))
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "detail": "There is nothing at this address. Check it, or start again from the home page."
+    }
+    wrong = app_client.delete(f"{API}/me", headers=api("cleo"))
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "GET"
+    assert wrong.json() == {"detail": "This address does not take that kind of request."}
+    unreadable = app_client.post(
+        f"{API}/instruments/phq9/score",
+        headers={**api("cleo"), "content-type": "application/json"},
+        content=b"\x80{}",
+    )
+    assert unreadable.status_code == 422
+    assert unreadable.json() == {
+        "detail": "body: is not valid JSON (send UTF-8 JSON)",
+        "field": "body",
+    }
+
+
 def test_a_described_situation_is_checked_without_storing(app_client: TestClient, api: Any) -> None:
     situation = {
         "today": "2026-03-14",
@@ -506,7 +547,8 @@ def test_the_openapi_document_lists_every_api_route_with_its_response_schema(
     spec = app_client.get(f"{API}/openapi.json").json()
     routes = {
         (method.lower(), API + route.path)
-        for route in api_v1.router.routes
+        for router in (api_v1.router, progress.api_router, evidence_api.router)
+        for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
     }
@@ -548,25 +590,30 @@ def test_the_openapi_document_lists_every_api_route_with_its_response_schema(
         "/people/alex/plans/1/diff/1",
         "/people/alex/adherence",
         "/people/alex/today",
+        "/people/alex/progress",
+        "/people/alex/nof1?exposure=melatonin&outcome=sleep_onset_latency",
+        "/clinic/overview",
+        "/people/alex/calendar.ics",
         "/instruments",
+        "/account/tokens",
+        "/claims?topic=kratom",
     ],
 )
-def test_each_answer_has_the_fields_its_schema_documents(
+def test_each_answer_is_what_the_openapi_document_says(
     app_client: TestClient, api: Any, path: str
 ) -> None:
     spec = app_client.get(f"{API}/openapi.json").json()
-    template = next(
-        p
-        for p in spec["paths"]
-        if _matches(p, API + path.split("?")[0]) and "get" in spec["paths"][p]
-    )
+    answer = app_client.get(API + path, headers=api("cleo"))
+    assert answer.status_code == 200, answer.text
+    assert Document(spec).problems("get", API + path, answer) == []
+    if not answer.headers["content-type"].startswith("application/json"):
+        return
+    template = Document(spec).template("get", API + path)
     schema = _resolve(
         spec,
         spec["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
     )
-    answer = app_client.get(API + path, headers=api("cleo"))
-    assert answer.status_code == 200, answer.text
-    assert set(answer.json()) == set(schema["properties"])
+    assert set(answer.json()) == set(schema["properties"])  # no field the document leaves out
     if "data" in schema["properties"] and answer.json()["data"]:
         item = _resolve(spec, schema["properties"]["data"]["items"])
         assert set(answer.json()["data"][0]) == set(item["properties"])
@@ -585,13 +632,7 @@ def test_a_submitted_check_in_answers_with_the_fields_its_schema_documents(
         assert answer.headers["content-type"] == "application/json"
         assert set(answer.json()) == set(schema["properties"])
         assert set(schema["required"]) <= set(answer.json())
-
-
-def _matches(template: str, path: str) -> bool:
-    parts, concrete = template.split("/"), path.split("/")
-    return len(parts) == len(concrete) and all(
-        a == b or a.startswith("{") for a, b in zip(parts, concrete, strict=True)
-    )
+        assert Document(spec).problems("post", f"{API}/people/alex/checkins", answer) == []
 
 
 # -- no 500, whatever the input -----------------------------------------------------------
@@ -603,6 +644,7 @@ HUGE_INTEGER = '{"date": "2026-03-14", "responses": {"craving": [1%s, 1]}}' % ("
 MALFORMED: list[Any] = [
     # check-ins
     ("post", "/people/harper/checkins", "{not json"),
+    ("post", "/people/harper/checkins", b"\x80{}"),  # not UTF-8 text
     ("post", "/people/harper/checkins", "[1, 2]"),
     ("post", "/people/harper/checkins", '"a string"'),
     ("post", "/people/harper/checkins", "null"),
@@ -797,7 +839,7 @@ def test_no_malformed_input_gets_a_500_and_nothing_is_stored(
     sam = api("sam")
     checkins_before = count_checkins(app_client, sam, "harper")
     versions_before = app_client.get(f"{API}/people/harper/plans", headers=sam).json()["count"]
-    if isinstance(body, str):
+    if isinstance(body, str | bytes):
         answer = app_client.request(
             method,
             API + path,
@@ -808,6 +850,7 @@ def test_no_malformed_input_gets_a_500_and_nothing_is_stored(
         answer = app_client.request(method, API + path, headers=sam, json=body)
     assert 400 <= answer.status_code < 500, answer.text
     assert answer.headers["content-type"] == "application/json" and answer.json()["detail"]
+    assert Document(openapi_spec(app_client)).problems(method, API + path, answer) == []
     assert count_checkins(app_client, sam, "harper") == checkins_before
     assert app_client.get(f"{API}/people/harper/plans", headers=sam).json()["count"] == (
         versions_before

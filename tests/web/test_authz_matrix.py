@@ -38,6 +38,7 @@ from taperline.web.routes import (
     progress,
 )
 from tests.web.conftest import NOW, PASSWORD, login, web_settings
+from tests.web.openapi import Document
 
 PUBLIC = {"/healthz", "/", "/help", "/login", "/login/second-factor", "/logout", "/invite"}
 PUBLIC |= {"/evidence", "/evidence/{claim_id}"}  # the evidence library holds no health data
@@ -47,18 +48,19 @@ ACTORS = ("alex", "cleo", *DENIED_TO_OTHERS, None)
 
 def routes() -> list[tuple[str, str]]:
     found = []
-    for module, prefix in (
-        (auth, ""),
-        (person, ""),
-        (clinician, ""),
-        (admin, ""),
-        (account, ""),
-        (api_v1, "/api/v1"),
-        (progress, ""),
-        (evidence, ""),
-        (evidence_api, "/api/v1"),
+    for router, prefix in (
+        (auth.router, ""),
+        (person.router, ""),
+        (clinician.router, ""),
+        (admin.router, ""),
+        (account.router, ""),
+        (api_v1.router, "/api/v1"),
+        (progress.router, ""),
+        (progress.api_router, "/api/v1"),
+        (evidence.router, ""),
+        (evidence_api.router, "/api/v1"),
     ):
-        for route in module.router.routes:
+        for route in router.routes:
             if isinstance(route, APIRoute):
                 for method in sorted(route.methods - {"HEAD"}):
                     found.append((method, prefix + route.path))
@@ -157,6 +159,7 @@ def test_every_route_answers_each_actor_as_the_policy_says(
     with facts["engine"].connect() as connection:
         user_id = connection.scalar(select(User.id).where(User.handle == actor)) if actor else None
     problems = []
+    document = Document(client.get("/api/v1/openapi.json").json())
     for method, template in ROUTES:
         path = concrete(template, facts)
         before = denied_count(facts, user_id) if user_id else 0
@@ -165,6 +168,8 @@ def test_every_route_answers_each_actor_as_the_policy_says(
         where = f"{method} {path} as {actor or 'anonymous'} → {status}"
         if status >= 500:
             problems.append(f"{where}: server error")
+        if path.startswith("/api/") and status < 500:  # every API answer, as documented
+            problems.extend(document.problems(method, path, answer))
         elif actor is None:
             if not (
                 status == 401 or (status == 303 and answer.headers["location"].startswith("/login"))

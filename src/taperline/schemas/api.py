@@ -23,7 +23,7 @@ from taperline.domain.safety.knowledge import EvidenceStatus, Severity
 from taperline.domain.taper import TaperStep
 from taperline.domain.types import Category, CheckinKind, Condition, Role
 from taperline.domain.units import Amount
-from taperline.schemas.base import ListPublic, SaneDate
+from taperline.schemas.base import ListPublic, LocalTime, SaneDate
 from taperline.schemas.plans import PlanInput
 
 if TYPE_CHECKING:
@@ -302,7 +302,7 @@ class DosePublic(BaseModel):
     product: str
     amount: AmountPublic
     taken_on: dt.date
-    taken_time: dt.time | None
+    taken_time: LocalTime | None
 
 
 class CheckinPublic(BaseModel):
@@ -462,7 +462,7 @@ class PlanPublic(PlanInput):
 
 
 class StepDosePublic(BaseModel):
-    time: dt.time
+    time: LocalTime
     amount: AmountPublic
 
 
@@ -616,19 +616,19 @@ class MelatoninDayPublic(BaseModel):
     date: dt.date
     status: MelatoninStatus
     taken: bool | None = Field(description="null: no check-in and nothing logged")
-    times_taken: list[dt.time]
-    planned_times: list[dt.time]
+    times_taken: list[LocalTime]
+    planned_times: list[LocalTime]
     minutes_from_plan: int | None = Field(description="Positive is late")
-    bedtime: dt.time | None
+    bedtime: LocalTime | None
     minutes_before_bedtime: int | None
 
 
 class SpacingCheckPublic(BaseModel):
     date: dt.date
-    magnesium_time: dt.time
+    magnesium_time: LocalTime
     other: str
     product: str
-    other_time: dt.time
+    other_time: LocalTime
     source: str = Field(description="logged, or plan when not logged with a time that day")
     minutes_apart: int = Field(description="Negative: the other was taken before magnesium")
     rule: str
@@ -744,7 +744,7 @@ class AdherencePublic(BaseModel):
 
 class DueItemPublic(BaseModel):
     kind: str = Field(description="dose, checkin, questionnaire, visit or activity")
-    at: dt.time | None = Field(description="Local wall time; null for all-day items")
+    at: LocalTime | None = Field(description="Local wall time; null for all-day items")
     title: str
     detail: str
 

@@ -7,7 +7,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    computed_field,
+    model_validator,
+)
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2200, 12, 31)
@@ -26,7 +34,35 @@ def _datetime_in_range(value: dt.datetime) -> dt.datetime:
 
 
 SaneDate = Annotated[dt.date, AfterValidator(_date_in_range)]
-SaneDateTime = Annotated[dt.datetime, AfterValidator(_datetime_in_range)]
+
+# Clock times in a plan or a check-in are the person's local wall-clock times, with no UTC
+# offset. JSON Schema's "time" and "date-time" formats (RFC 3339) require an offset, so these
+# are documented by their pattern instead: what is sent back ("08:00:00") and what is accepted
+# ("08:00" too) both match.
+_CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+LocalTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{_CLOCK}$",
+            "description": "A local wall-clock time, HH:MM or HH:MM:SS, without a UTC offset",
+            "examples": ["08:00"],
+        }
+    ),
+]
+LocalDateTime = Annotated[
+    dt.datetime,
+    AfterValidator(_datetime_in_range),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T{_CLOCK}$",
+            "description": "A local date and time, YYYY-MM-DDTHH:MM, without a UTC offset",
+            "examples": ["2026-03-20T10:00"],
+        }
+    ),
+]
 AmountValue = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import Field
 
 from taperline.domain.types import CheckinKind
-from taperline.schemas.base import AmountValue, SaneDate, StrictModel
+from taperline.schemas.base import AmountValue, LocalTime, SaneDate, StrictModel
 
 
 class DoseCreate(StrictModel):
@@ -18,7 +17,7 @@ class DoseCreate(StrictModel):
     amount: AmountValue
     unit: str
     date: SaneDate | None = Field(default=None, description="Defaults to the check-in's date")
-    time: dt.time | None = None
+    time: LocalTime | None = None
 
 
 class ActivitiesLog(StrictModel):

@@ -17,7 +17,13 @@ from taperline.domain.regimen import make_regimen_item
 from taperline.domain.taper import DoseTime, Method, Pause, TaperParams
 from taperline.domain.units import Amount
 from taperline.schemas import parse
-from taperline.schemas.base import AmountValue, SaneDate, SaneDateTime, StrictModel
+from taperline.schemas.base import (
+    AmountValue,
+    LocalDateTime,
+    LocalTime,
+    SaneDate,
+    StrictModel,
+)
 
 
 class _Strict(StrictModel):
@@ -35,11 +41,11 @@ class RegimenItemIn(_Strict):
     product: str = ""
     amount: AmountValue = Field(description="Per dose")
     unit: str
-    times: list[dt.time] = Field(min_length=1)
+    times: list[LocalTime] = Field(min_length=1)
 
 
 class DoseTimeIn(_Strict):
-    time: dt.time
+    time: LocalTime
     share: int = Field(default=1, ge=1, le=100)
 
 
@@ -67,14 +73,14 @@ class ActivitiesIn(_Strict):
     exercise_minutes_per_week: int = Field(default=0, ge=0, le=5000)
     meditation_minutes_per_day: int = Field(default=0, ge=0, le=600)
     support_meetings_per_week: int = Field(default=0, ge=0, le=21)
-    wake_time: dt.time | None = None
+    wake_time: LocalTime | None = None
     sleep_goals: list[str] = Field(default_factory=list)
 
 
 class MonitoringIn(_Strict):
-    daily_checkin_time: dt.time = dt.time(9, 0)
+    daily_checkin_time: LocalTime = dt.time(9, 0)
     weekly_questionnaires_day: str = "monday"
-    visits: list[SaneDateTime] = Field(default_factory=list)
+    visits: list[LocalDateTime] = Field(default_factory=list)
 
     @field_validator("weekly_questionnaires_day")
     @classmethod

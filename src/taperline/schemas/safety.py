@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from taperline.schemas.base import AmountValue, SaneDate, StrictModel
+from taperline.schemas.base import AmountValue, LocalTime, SaneDate, StrictModel
 from taperline.schemas.checkins import DoseCreate
 
 
@@ -31,7 +30,7 @@ class PlanItemInput(_Strict):
     product: str = ""
     amount: AmountValue = Field(description="Per dose")
     unit: str
-    times: list[dt.time] = Field(min_length=1)
+    times: list[LocalTime] = Field(min_length=1)
 
 
 class PlanInput(_Strict):

@@ -88,6 +88,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(account.router)
     app.include_router(api_v1.router, prefix="/api/v1")
     app.include_router(progress.router)
+    app.include_router(progress.api_router, prefix="/api/v1")
     app.include_router(evidence.router)
     app.include_router(evidence_api.router, prefix="/api/v1")
     # Outermost: its headers go on every answer, error pages included. Plain ASGI rather than

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException
 
 from taperline.db.gate import GateTimeout
 from taperline.domain.errors import Forbidden, InvalidInput, NotFound
@@ -18,6 +19,12 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
         "accept", ""
     )
+
+
+_FRAMEWORK_MESSAGES = {
+    404: "There is nothing at this address. Check it, or start again from the home page.",
+    405: "This address does not take that kind of request.",
+}
 
 
 def install(app: FastAPI) -> None:
@@ -36,6 +43,17 @@ def install(app: FastAPI) -> None:
             field=field,
             message=message,
         )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        # What the framework itself refuses (no such address, a method the address does not
+        # take, a body it could not read) in the same shape and words as everything else.
+        if error.status_code == 400:  # a body that is not UTF-8 text: it is not JSON either
+            return problem(request, 422, "body", "body: is not valid JSON (send UTF-8 JSON)")
+        message = _FRAMEWORK_MESSAGES.get(error.status_code, str(error.detail))
+        response = problem(request, error.status_code, None, message)
+        response.headers.update(error.headers or {})
+        return response
 
     @app.exception_handler(InvalidInput)
     async def invalid(request: Request, error: InvalidInput) -> Response:

@@ -22,9 +22,16 @@ from taperline.schemas.api import Text
 from taperline.schemas.progress import ComparisonPublic, OverviewPublic, ProgressPublic
 from taperline.services import progress
 from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep
+from taperline.web.routes.api_v1 import router as api_v1_router
 from taperline.web.templating import render
 
 router = APIRouter()
+# The JSON routes, under /api/v1: the same ways in and the same error answers as the rest of it.
+api_router = APIRouter(
+    tags=["api"],
+    dependencies=api_v1_router.dependencies,
+    responses=api_v1_router.responses,
+)
 
 MAX_TEXT = 40
 Days = Annotated[int, Query(description="The last N days, 14 to 366")]
@@ -192,7 +199,7 @@ def clinic_overview_page(
 # -- JSON, under /api/v1 ------------------------------------------------------------------
 
 
-@router.get("/api/v1/people/{handle}/progress", response_model=ProgressPublic, tags=["api"])
+@api_router.get("/people/{handle}/progress", response_model=ProgressPublic)
 def progress_api(
     handle: Text, session: SessionDep, clock: ClockDep, viewer: ViewerDep, days: Days = 90
 ) -> ProgressPublic:
@@ -201,7 +208,7 @@ def progress_api(
     return ProgressPublic.of(progress.progress(session, clock, viewer.actor, handle, days=days))
 
 
-@router.get("/api/v1/people/{handle}/nof1", response_model=ComparisonPublic, tags=["api"])
+@api_router.get("/people/{handle}/nof1", response_model=ComparisonPublic)
 def nof1_api(
     handle: Text,
     session: SessionDep,
@@ -235,7 +242,7 @@ def nof1_api(
     )
 
 
-@router.get("/api/v1/clinic/overview", response_model=OverviewPublic, tags=["api"])
+@api_router.get("/clinic/overview", response_model=OverviewPublic)
 def overview_api(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> OverviewPublic:
     """Aggregates over the viewer's clinic (its clinicians and admins): people per taper
     phase, retention, median change in SOWS and sleep efficiency, alert volumes."""
