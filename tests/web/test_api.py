@@ -56,9 +56,8 @@ def api(tokens: dict[str, str]) -> Callable[[str], dict[str, str]]:
     return headers
 
 
-def openapi_spec(client: TestClient) -> dict[str, Any]:
-    spec: dict[str, Any] = client.get(f"{API}/openapi.json").json()
-    return spec
+def openapi(client: TestClient) -> Document:
+    return Document(client.get(f"{API}/openapi.json").json())
 
 
 def kratom(amount: Any, **extra: Any) -> dict[str, Any]:
@@ -185,7 +184,7 @@ def test_without_a_valid_login_every_route_answers_401(
     assert answer.status_code == 401, answer.text
     assert answer.headers["content-type"] == "application/json" and answer.json()["detail"]
     assert answer.headers["www-authenticate"] == "Bearer"
-    assert Document(openapi_spec(app_client)).problems(method, API + path, answer) == []
+    assert openapi(app_client).problems(method, API + path, answer) == []
 
 
 # -- access -------------------------------------------------------------------------------
@@ -219,7 +218,7 @@ def test_a_clinician_gets_403_for_another_clinicians_person(
     assert answer.status_code == 403, answer.text
     assert answer.json()["detail"] == "You do not have access to do that for this record."
     assert count_checkins(app_client, api("sam"), "devon") == before
-    assert Document(openapi_spec(app_client)).problems(method, API + path, answer) == []
+    assert openapi(app_client).problems(method, API + path, answer) == []
 
 
 @pytest.mark.parametrize(("method", "path", "body"), OUTSIDE_CARE)
@@ -605,10 +604,11 @@ def test_each_answer_is_what_the_openapi_document_says(
     spec = app_client.get(f"{API}/openapi.json").json()
     answer = app_client.get(API + path, headers=api("cleo"))
     assert answer.status_code == 200, answer.text
-    assert Document(spec).problems("get", API + path, answer) == []
+    document = Document(spec)
+    assert document.problems("get", API + path, answer) == []
     if not answer.headers["content-type"].startswith("application/json"):
         return
-    template = Document(spec).template("get", API + path)
+    template = document.template("get", API + path)
     schema = _resolve(
         spec,
         spec["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
@@ -850,7 +850,7 @@ def test_no_malformed_input_gets_a_500_and_nothing_is_stored(
         answer = app_client.request(method, API + path, headers=sam, json=body)
     assert 400 <= answer.status_code < 500, answer.text
     assert answer.headers["content-type"] == "application/json" and answer.json()["detail"]
-    assert Document(openapi_spec(app_client)).problems(method, API + path, answer) == []
+    assert openapi(app_client).problems(method, API + path, answer) == []
     assert count_checkins(app_client, sam, "harper") == checkins_before
     assert app_client.get(f"{API}/people/harper/plans", headers=sam).json()["count"] == (
         versions_before

@@ -93,6 +93,13 @@ router = APIRouter(
 )
 WRITES = [Depends(_csrf_header)]
 
+
+def companion_router(tag: str) -> APIRouter:
+    """A router for JSON routes kept beside their pages' module and served under /api/v1: the
+    same ways in and the same error answers as this one, in the OpenAPI document too."""
+    return APIRouter(tags=[tag], dependencies=router.dependencies, responses=router.responses)
+
+
 Handle = Annotated[Text, Path(description="The person's handle", max_length=100)]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 AlertStatusQuery = Annotated[

@@ -8,22 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from taperline.domain.evidence.report import claim_dict
 from taperline.knowledge import load
 from taperline.schemas.evidence import CheckReportPublic, ClaimCheckInput, ClaimsPublic
 from taperline.services import evidence
 from taperline.web.deps import ViewerDep, WriterDep
-from taperline.web.routes.api_v1 import WRITES
-from taperline.web.routes.api_v1 import router as api_router
+from taperline.web.routes.api_v1 import WRITES, companion_router
 from taperline.web.routes.evidence import _grade, _topic
 
-router = APIRouter(
-    tags=["evidence"],
-    dependencies=api_router.dependencies,
-    responses=api_router.responses,
-)
+router = companion_router("evidence")
 
 
 @router.get("/claims", response_model=ClaimsPublic)

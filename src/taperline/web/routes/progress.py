@@ -22,16 +22,11 @@ from taperline.schemas.api import Text
 from taperline.schemas.progress import ComparisonPublic, OverviewPublic, ProgressPublic
 from taperline.services import progress
 from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep
-from taperline.web.routes.api_v1 import router as api_v1_router
+from taperline.web.routes.api_v1 import companion_router
 from taperline.web.templating import render
 
 router = APIRouter()
-# The JSON routes, under /api/v1: the same ways in and the same error answers as the rest of it.
-api_router = APIRouter(
-    tags=["api"],
-    dependencies=api_v1_router.dependencies,
-    responses=api_v1_router.responses,
-)
+api_router = companion_router("api")  # the JSON routes, under /api/v1
 
 MAX_TEXT = 40
 Days = Annotated[int, Query(description="The last N days, 14 to 366")]
