@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from taperline.cli.base import app
 from taperline.domain.errors import DomainError, InvalidInput
 from taperline.domain.evidence.match import CheckReport, Status
 from taperline.domain.evidence.model import Claim, Grade, Topic
@@ -228,3 +229,6 @@ def check_claims(
     _print_report(report, name)
     if html is not None:
         out.print(f"HTML report written to {html}")
+
+
+app.add_typer(claims_app, name="claims")

@@ -1,0 +1,44 @@
+"""Exports: `export ics`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from taperline.cli.base import (
+    STATE,
+    app,
+    handles_errors,
+    out,
+)
+from taperline.domain.errors import InvalidInput
+
+export_app = typer.Typer(help="Exports.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("ics")
+@handles_errors
+def export_ics_command(
+    person: Annotated[str, typer.Argument(help="The person's handle.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Where to write the .ics file ('-' for stdout).")
+    ],
+    horizon_days: Annotated[int, typer.Option(help="How far ahead recurring events run.")] = 365,
+) -> None:
+    """Write the person's calendar: taper steps, dose times, check-ins and visits."""
+    from taperline.services import calendar
+
+    with STATE.work() as (session, actor):
+        data = calendar.export_ics(session, STATE.clock, actor, person, horizon_days=horizon_days)
+    if str(out_file) == "-":
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        out_file.write_bytes(data)
+    except OSError as error:
+        raise InvalidInput("--out", f"cannot write {out_file}: {error.strerror}") from None
+    out.print(f"Wrote {out_file} ({data.count(b'BEGIN:VEVENT')} events).")

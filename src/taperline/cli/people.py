@@ -1,0 +1,212 @@
+"""Clinics and people: `clinic add|list`, `person add|list|show|condition|medication|invite`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from taperline.cli.base import (
+    STATE,
+    app,
+    handles_errors,
+    out,
+    print_json,
+)
+from taperline.domain.errors import InvalidInput
+from taperline.domain.types import Role, parse_enum
+from taperline.domain.units import Amount
+from taperline.services import people as people_service
+
+clinic_app = typer.Typer(help="Clinics.", no_args_is_help=True)
+person_app = typer.Typer(
+    help="People: persons in recovery, clinicians and clinic admins.", no_args_is_help=True
+)
+app.add_typer(clinic_app, name="clinic")
+app.add_typer(person_app, name="person")
+
+
+@clinic_app.command("add")
+@handles_errors
+def clinic_add(
+    name: Annotated[str, typer.Argument(help="The clinic's name.")],
+    country: Annotated[
+        str, typer.Option(help="Country code; selects emergency and crisis numbers.")
+    ] = "US",
+) -> None:
+    """Add a clinic."""
+    with STATE.work() as (session, actor):
+        clinic = people_service.create_clinic(session, STATE.clock, actor, name, country)
+        out.print(f"Added clinic {clinic.id}: {clinic.name}.")
+
+
+@clinic_app.command("list")
+@handles_errors
+def clinic_list() -> None:
+    """List clinics."""
+    with STATE.work() as (session, _actor):
+        table = Table("id", "name")
+        for clinic in people_service.list_clinics(session):
+            table.add_row(str(clinic.id), clinic.name)
+        out.print(table)
+
+
+@person_app.command("add")
+@handles_errors
+def person_add(
+    handle: Annotated[str, typer.Argument(help="A short unique handle, e.g. 'pat'.")],
+    name: Annotated[str, typer.Option(help="The name shown to others.")],
+    role: Annotated[str, typer.Option(help="person, clinician or admin.")] = "person",
+    clinic: Annotated[
+        str | None, typer.Option(help="Clinic id or name (default: the only one).")
+    ] = None,
+    clinician: Annotated[
+        list[str] | None, typer.Option(help="Clinician handle caring for this person (repeatable).")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone, e.g. America/Chicago.")
+    ] = None,
+) -> None:
+    """Add a person in recovery, a clinician or a clinic admin."""
+    parsed_role = parse_enum(Role, role, field="role")
+    with STATE.work() as (session, actor):
+        user = people_service.add_account(
+            session,
+            STATE.clock,
+            actor,
+            handle=handle,
+            display_name=name,
+            role=parsed_role,
+            clinic=people_service.find_clinic(session, clinic),
+            timezone=timezone or STATE.settings.timezone,
+            clinician_handles=tuple(clinician or ()),
+        )
+        out.print(f"Added {parsed_role.value} '{user.handle}' ({user.display_name}).")
+
+
+@person_app.command("list")
+@handles_errors
+def person_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the people you may see."""
+    with STATE.work() as (session, actor):
+        people = people_service.list_people(session, STATE.clock, actor)
+    if as_json:
+        print_json(
+            [
+                {
+                    "handle": p.handle,
+                    "name": p.display_name,
+                    "clinic": p.clinic,
+                    "clinicians": list(p.clinicians),
+                    "last_checkin": p.last_checkin.isoformat() if p.last_checkin else None,
+                    "checkins": p.checkins,
+                }
+                for p in people
+            ]
+        )
+        return
+    if not people:
+        out.print("Nobody to show.")
+        return
+    table = Table("handle", "name", "clinic", "clinicians", "last check-in", "check-ins")
+    for p in people:
+        table.add_row(
+            p.handle,
+            p.display_name,
+            p.clinic,
+            ", ".join(p.clinicians) or "—",
+            p.last_checkin.isoformat() if p.last_checkin else "—",
+            "—" if p.checkins is None else str(p.checkins),
+        )
+    out.print(table)
+
+
+@person_app.command("show")
+@handles_errors
+def person_show(handle: Annotated[str, typer.Argument(help="The person's handle.")]) -> None:
+    """Show a person's record: care team and safety profile."""
+    with STATE.work() as (session, actor):
+        person = people_service.show_person(session, STATE.clock, actor, handle)
+    out.print(
+        f"[bold]{person.display_name}[/] ({person.handle}) · {person.clinic} · {person.timezone}"
+    )
+    out.print(f"Clinicians: {', '.join(person.clinicians) or 'none yet'}")
+    out.print(f"Conditions: {', '.join(c.value for c in person.conditions) or 'none recorded'}")
+    if person.medications:
+        table = Table("medication", "kind", "amount", "schedule", "prescribed")
+        for m in person.medications:
+            table.add_row(
+                m.name,
+                m.category.value,
+                str(m.amount) if m.amount else "—",
+                m.schedule or "—",
+                "yes" if m.prescribed else "no",
+            )
+        out.print(table)
+    else:
+        out.print("Medications: none recorded")
+
+
+@person_app.command("condition")
+@handles_errors
+def person_condition(
+    handle: Annotated[str, typer.Argument(help="The person's handle.")],
+    condition: Annotated[
+        str, typer.Argument(help="e.g. kidney_disease, liver_disease, pregnancy.")
+    ],
+) -> None:
+    """Record a condition in a person's safety profile."""
+    with STATE.work() as (session, actor):
+        added = people_service.add_condition(session, STATE.clock, actor, handle, condition)
+    out.print(f"Recorded {added.value} for {handle}.")
+
+
+@person_app.command("medication")
+@handles_errors
+def person_medication(
+    handle: Annotated[str, typer.Argument(help="The person's handle.")],
+    name: Annotated[str, typer.Argument(help="As written on the label, e.g. 'Suboxone'.")],
+    category: Annotated[
+        str, typer.Option(help="moud, melatonin, magnesium, kratom or other_medication.")
+    ] = "other_medication",
+    amount: Annotated[str | None, typer.Option(help="Amount per dose, e.g. 8.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Unit of the amount, e.g. mg.")] = None,
+    schedule: Annotated[str, typer.Option(help="When it is taken, in words.")] = "",
+    not_prescribed: Annotated[
+        bool, typer.Option("--not-prescribed", help="Taken without a prescription.")
+    ] = False,
+) -> None:
+    """Record a medication in a person's safety profile."""
+    if (amount is None) != (unit is None):
+        raise InvalidInput(
+            "--unit" if unit is None else "--amount", "give --amount and --unit together"
+        )
+    parsed = Amount.parse(amount, unit) if amount is not None and unit is not None else None
+    with STATE.work() as (session, actor):
+        people_service.add_medication(
+            session,
+            STATE.clock,
+            actor,
+            handle,
+            name=name,
+            category=category,
+            amount=parsed,
+            schedule=schedule,
+            prescribed=not not_prescribed,
+        )
+    out.print(f"Recorded {name} for {handle}.")
+
+
+@person_app.command("invite")
+@handles_errors
+def person_invite(handle: Annotated[str, typer.Argument(help="The person's handle.")]) -> None:
+    """Make a one-time code (valid 7 days) the person uses at /invite to set their password."""
+    from taperline.services import accounts
+
+    with STATE.work() as (session, actor):
+        code = accounts.invite(session, STATE.clock, actor, handle)
+    out.print(f"Invitation code for {handle} (valid for 7 days): [bold]{code}[/]")
+    out.print("They set their own password at /invite on the Taperline site.")
