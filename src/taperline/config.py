@@ -77,6 +77,25 @@ class Settings(BaseSettings):
         description="SQLite: how long a request waits for the single writer before answering 503.",
     )
 
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address people open Taperline at; links in emails point here.",
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="Mail server for emails. Unset: emails are written to the worker's log.",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Mail server port.")
+    smtp_from: str = Field(
+        default="Taperline <taperline@localhost>", description="The From address of emails."
+    )
+    smtp_username: str | None = Field(default=None, description="Mail server login, if any.")
+    smtp_password: SecretStr | None = Field(default=None, description="Mail server password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade to TLS with STARTTLS.")
+    worker_poll_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="How often the worker looks for due jobs."
+    )
+
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
         if self.secret_key_file is not None:

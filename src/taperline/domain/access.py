@@ -29,6 +29,7 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"  # a clinic admin reads and exports the clinic's audit log
     ALERT_UPDATE = "alert.update"  # acknowledge or resolve: a named clinician only
     CLINIC_OVERVIEW = "clinic.overview"  # aggregates over a clinic: its clinicians and admins
+    CONTACT_UPDATE = "contact.update"  # how an account is reached: the account itself only
 
 
 HEALTH_DATA = frozenset(
@@ -111,6 +112,8 @@ def can(actor: Actor, action: Action, subject: Subject) -> bool:
             if actor.role is Role.PERSON:
                 return is_self
             return actor.role is Role.CLINICIAN and same_clinic and subject.cares_for
+        case Action.CONTACT_UPDATE:
+            return is_self
         case Action.PLAN_DRAFT:
             return actor.role is Role.CLINICIAN and same_clinic and subject.cares_for
     return False

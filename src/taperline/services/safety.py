@@ -277,25 +277,55 @@ def _raise_alert(
     checkin: NewCheckin,
     finding: Finding,
 ) -> None:
-    day = checkin.prepared.checkin_date
+    raise_alert(
+        session,
+        clock,
+        actor,
+        person,
+        rule_id=finding.rule_id,
+        day=checkin.prepared.checkin_date,
+        severity=finding.severity.value,
+        title=finding.title,
+        clinician_message=finding.clinician_message,
+        involved=tuple(finding.involved),
+        checkin_id=checkin.id,
+    )
+
+
+def raise_alert(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    person: User,
+    *,
+    rule_id: str,
+    day: dt.date,
+    severity: str,
+    title: str,
+    clinician_message: str,
+    involved: tuple[str, ...] = (),
+    checkin_id: int | None = None,
+) -> int | None:
+    """Open an alert for the person's care team, once per rule, person and day, audited.
+    Returns the new alert's id, or None when that alert is already open for the day."""
     exists = session.scalar(
         select(Alert.id).where(
-            Alert.person_id == person.id, Alert.rule_id == finding.rule_id, Alert.day == day
+            Alert.person_id == person.id, Alert.rule_id == rule_id, Alert.day == day
         )
     )
     if exists is not None:
-        return
+        return None
     try:
         with session.begin_nested():
             alert = Alert(
                 person_id=person.id,
-                rule_id=finding.rule_id,
+                rule_id=rule_id,
                 day=day,
-                severity=finding.severity.value,
-                title=finding.title,
-                clinician_message=finding.clinician_message,
-                involved=list(finding.involved),
-                checkin_id=checkin.id,
+                severity=severity,
+                title=title,
+                clinician_message=clinician_message,
+                involved=list(involved),
+                checkin_id=checkin_id,
                 status=AlertStatus.OPEN,
                 created_at=clock.now(),
                 created_by_id=actor.user_id,
@@ -303,7 +333,7 @@ def _raise_alert(
             session.add(alert)
             session.flush()
     except IntegrityError:
-        return  # raised at the same moment by another check-in: one alert is enough
+        return None  # raised at the same moment by another request: one alert is enough
     audit.record(
         session,
         clock,
@@ -312,8 +342,9 @@ def _raise_alert(
         person_id=person.id,
         resource_type="alert",
         resource_id=alert.id,
-        detail={"rule": finding.rule_id},
+        detail={"rule": rule_id},
     )
+    return alert.id
 
 
 def stored_findings(session: Session, checkin_id: int) -> list[dict[str, object]]:

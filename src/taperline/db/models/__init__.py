@@ -3,6 +3,7 @@
 from taperline.db.models.accounts import ApiToken, WebSession
 from taperline.db.models.audit import AuditEvent
 from taperline.db.models.checkins import Checkin, DoseLog, InstrumentResponse
+from taperline.db.models.engagement import ContactPreference, Job, Notification
 from taperline.db.models.people import CareRelationship, Clinic, Medication, PersonCondition, User
 from taperline.db.models.plans import PlanVersion
 from taperline.db.models.safety import Alert, Finding
@@ -15,11 +16,14 @@ __all__ = [
     "CareRelationship",
     "Checkin",
     "Clinic",
+    "ContactPreference",
     "DoseLog",
     "Finding",
     "InstrumentResponse",
+    "Job",
     "LatestScore",
     "Medication",
+    "Notification",
     "PersonCondition",
     "PersonStatus",
     "PlanVersion",

@@ -16,6 +16,10 @@ class Clinic(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2), default="US")
+    # Outreach, set by the clinic (local hours of each person; see docs/support.md).
+    checkin_due_hour: Mapped[int] = mapped_column(default=21)
+    missed_days_alert: Mapped[int] = mapped_column(default=3)
+    digest_hour: Mapped[int] = mapped_column(default=7)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
@@ -31,6 +35,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     handle: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

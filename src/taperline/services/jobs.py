@@ -1,0 +1,142 @@
+"""Durable background jobs in the database.
+
+The guarantee (docs/support.md): a job's database effects and its completion commit in one
+transaction, so each is applied exactly once. A worker claims jobs under a lease (`locked_until`);
+if it dies, the lease runs out and another worker claims the job again — retried, not lost.
+PostgreSQL claims with `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent workers never take the
+same job; SQLite has one writer at a time, so its claim (an UPDATE) is atomic by itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from taperline.clock import Clock
+from taperline.db.models import Job
+from taperline.domain.outreach import retry_delay
+
+_JOBS = cast(Table, Job.__table__)
+LEASE = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int  # this attempt included
+    max_attempts: int
+
+
+def enqueue(
+    session: Session,
+    clock: Clock,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_at: dt.datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 8,
+) -> bool:
+    """Add a job in the caller's transaction. With `dedupe_key`, a job with the same key that
+    already exists (done or not) wins and nothing is added. Returns whether a job was added."""
+    values = {
+        "kind": kind,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "state": "queued",
+        "run_at": run_at or clock.now(),
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "created_at": clock.now(),
+    }
+    dialect = session.get_bind().dialect.name
+    builder = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = builder(_JOBS).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
+
+
+def claim(session: Session, now: dt.datetime, worker: str, *, limit: int = 20) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs for `worker`, leasing them until now + LEASE. Commits."""
+    due = and_(
+        _JOBS.c.state == "queued",
+        _JOBS.c.run_at <= now,
+        or_(_JOBS.c.locked_until.is_(None), _JOBS.c.locked_until < now),
+    )
+    pick = select(_JOBS.c.id).where(due).order_by(_JOBS.c.run_at, _JOBS.c.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    statement = (
+        update(_JOBS)
+        .where(_JOBS.c.id.in_(pick.scalar_subquery()), due)
+        .values(locked_by=worker, locked_until=now + LEASE, attempts=_JOBS.c.attempts + 1)
+        .returning(
+            _JOBS.c.id, _JOBS.c.kind, _JOBS.c.payload, _JOBS.c.attempts, _JOBS.c.max_attempts
+        )
+    )
+    rows = session.execute(statement).all()
+    session.commit()
+    return sorted(
+        (ClaimedJob(r.id, r.kind, dict(r.payload), r.attempts, r.max_attempts) for r in rows),
+        key=lambda job: job.id,
+    )
+
+
+def finish(session: Session, clock: Clock, job: ClaimedJob, worker: str) -> bool:
+    """Mark `job` done in the caller's transaction (with the job's effects). False when the
+    lease was lost to another worker: then the caller must roll back its effects."""
+    result = session.execute(
+        update(_JOBS)
+        .where(_JOBS.c.id == job.id, _JOBS.c.locked_by == worker, _JOBS.c.state == "queued")
+        .values(state="done", finished_at=clock.now(), locked_until=None, last_error=None)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def fail(session: Session, clock: Clock, job: ClaimedJob, worker: str, error: str) -> str:
+    """Record a failed attempt: retry later with backoff, or give up after max_attempts.
+    Returns the new state. Commits."""
+    now = clock.now()
+    dead = job.attempts >= job.max_attempts
+    session.execute(
+        update(_JOBS)
+        .where(_JOBS.c.id == job.id, _JOBS.c.locked_by == worker)
+        .values(
+            state="dead" if dead else "queued",
+            run_at=now if dead else now + retry_delay(job.attempts),
+            locked_until=None,
+            last_error=error[:2000],
+            finished_at=now if dead else None,
+        )
+    )
+    session.commit()
+    return "dead" if dead else "queued"
+
+
+def counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(_JOBS.c.state, func.count()).group_by(_JOBS.c.state)).all()
+    return {state: int(n) for state, n in rows}
+
+
+def oldest_due_age(session: Session, now: dt.datetime) -> dt.timedelta | None:
+    """How late the most overdue queued job is (the worker's lag), or None if none is due."""
+    oldest: dt.datetime | None = session.scalar(
+        select(func.min(_JOBS.c.run_at)).where(_JOBS.c.state == "queued", _JOBS.c.run_at <= now)
+    )
+    if oldest is None:
+        return None
+    if oldest.tzinfo is None:  # SQLite aggregate: the type decorator does not apply
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return now - oldest
+
+
+Handler = Callable[[Session, ClaimedJob], None]
