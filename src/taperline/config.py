@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="How often the worker looks for due jobs."
     )
+    worker_lease_seconds: float = Field(
+        default=300,
+        ge=1,
+        le=86400,
+        description=(
+            "How long a claimed job is reserved for its worker. If the worker dies, the job is "
+            "claimed again after this. Longer than any job takes."
+        ),
+    )
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:

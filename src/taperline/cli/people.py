@@ -67,6 +67,9 @@ def person_add(
     timezone: Annotated[
         str | None, typer.Option(help="IANA time zone, e.g. America/Chicago.")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Email address, for reminders and notifications.")
+    ] = None,
 ) -> None:
     """Add a person in recovery, a clinician or a clinic admin."""
     parsed_role = parse_enum(Role, role, field="role")
@@ -81,6 +84,7 @@ def person_add(
             clinic=people_service.find_clinic(session, clinic),
             timezone=timezone or STATE.settings.timezone,
             clinician_handles=tuple(clinician or ()),
+            email=email,
         )
         out.print(f"Added {parsed_role.value} '{user.handle}' ({user.display_name}).")
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
 from taperline.db.models import Job
+from taperline.domain.errors import InvalidInput
 from taperline.domain.outreach import retry_delay
 
 _JOBS = cast(Table, Job.__table__)
@@ -60,13 +61,25 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     builder = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = builder(_JOBS).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    statement = (
+        builder(_JOBS)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(_JOBS.c.id)
+    )
+    return session.execute(statement).first() is not None
 
 
-def claim(session: Session, now: dt.datetime, worker: str, *, limit: int = 20) -> list[ClaimedJob]:
-    """Take up to `limit` due jobs for `worker`, leasing them until now + LEASE. Commits."""
+def claim(
+    session: Session,
+    now: dt.datetime,
+    worker: str,
+    *,
+    limit: int = 20,
+    lease: dt.timedelta = LEASE,
+) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs for `worker`, leasing them until now + lease. Commits.
+    A worker that dies leaves its jobs leased; when the lease runs out they are claimed again."""
     due = and_(
         _JOBS.c.state == "queued",
         _JOBS.c.run_at <= now,
@@ -78,7 +91,7 @@ def claim(session: Session, now: dt.datetime, worker: str, *, limit: int = 20) -
     statement = (
         update(_JOBS)
         .where(_JOBS.c.id.in_(pick.scalar_subquery()), due)
-        .values(locked_by=worker, locked_until=now + LEASE, attempts=_JOBS.c.attempts + 1)
+        .values(locked_by=worker, locked_until=now + lease, attempts=_JOBS.c.attempts + 1)
         .returning(
             _JOBS.c.id, _JOBS.c.kind, _JOBS.c.payload, _JOBS.c.attempts, _JOBS.c.max_attempts
         )
@@ -120,6 +133,23 @@ def fail(session: Session, clock: Clock, job: ClaimedJob, worker: str, error: st
     )
     session.commit()
     return "dead" if dead else "queued"
+
+
+def recent(session: Session, *, state: str | None = None, limit: int = 50) -> list[Any]:
+    """The newest jobs (without payloads: those name accounts), optionally in one state."""
+    statement = select(
+        _JOBS.c.id,
+        _JOBS.c.kind,
+        _JOBS.c.state,
+        _JOBS.c.run_at,
+        _JOBS.c.attempts,
+        _JOBS.c.last_error,
+    )
+    if state is not None:
+        if state not in ("queued", "done", "dead"):
+            raise InvalidInput("state", f"'{state}' is not one of queued, done, dead")
+        statement = statement.where(_JOBS.c.state == state)
+    return list(session.execute(statement.order_by(_JOBS.c.id.desc()).limit(max(1, limit))))
 
 
 def counts(session: Session) -> dict[str, int]:

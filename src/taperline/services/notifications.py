@@ -137,9 +137,13 @@ def inbox(
         )
     )
     audit.record(
-        session, clock, actor, "notifications.read", resource_type="notification",
+        session,
+        clock,
+        actor,
+        "notifications.read",
+        resource_type="notification",
         detail={"count": len(rows)},
-    )  # fmt: skip
+    )
     return rows
 
 
@@ -172,9 +176,14 @@ def mark_read(
     result = session.execute(statement.values(read_at=clock.now()))
     changed = int(getattr(result, "rowcount", 0))
     audit.record(
-        session, clock, actor, "notifications.mark_read", resource_type="notification",
-        resource_id=notification_id, detail={"changed": changed},
-    )  # fmt: skip
+        session,
+        clock,
+        actor,
+        "notifications.mark_read",
+        resource_type="notification",
+        resource_id=notification_id,
+        detail={"changed": changed},
+    )
     return changed
 
 
@@ -186,6 +195,24 @@ def parse_clock_time(value: str | None, field: str) -> dt.time | None:
     except ValueError:
         raise InvalidInput(field, f"'{value}' is not a time of day like 22:00") from None
     return parsed.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def contact_of(
+    session: Session, clock: Clock, actor: Actor, handle: str
+) -> tuple[User, Preferences]:
+    """An account's address and preferences, for the account itself (or the operator)."""
+    user = find_user(session, handle)
+    require(session, actor, Action.CONTACT_UPDATE, person=user)
+    audit.record(
+        session,
+        clock,
+        actor,
+        "contact.read",
+        person_id=user.id,
+        resource_type="contact_preferences",
+        resource_id=user.id,
+    )
+    return user, preferences_of(session, user.id)
 
 
 def set_preferences(
@@ -212,9 +239,17 @@ def set_preferences(
     row.quiet_end = preferences.quiet_end
     row.updated_at = clock.now()
     audit.record(
-        session, clock, actor, "contact.update", person_id=user.id,
-        resource_type="contact_preferences", resource_id=user.id,
-        detail={"reminders": preferences.reminders, "email": preferences.email,
-                "email_details": preferences.email_details},
-    )  # fmt: skip
+        session,
+        clock,
+        actor,
+        "contact.update",
+        person_id=user.id,
+        resource_type="contact_preferences",
+        resource_id=user.id,
+        detail={
+            "reminders": preferences.reminders,
+            "email": preferences.email,
+            "email_details": preferences.email_details,
+        },
+    )
     return preferences

@@ -7,6 +7,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
+import email_validator
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
@@ -134,6 +135,7 @@ def add_account(
     clinic: Clinic,
     timezone: str,
     clinician_handles: tuple[str, ...] = (),
+    email: str | None = None,
 ) -> User:
     require(session, actor, Action.ACCOUNT_CREATE, clinic_id=clinic.id, new_role=role)
     handle = handle.strip().lower()
@@ -155,6 +157,7 @@ def add_account(
         role=role.value,
         handle=handle,
         display_name=display_name.strip(),
+        email=check_email(email) if email else None,
         timezone=timezone,
         active=True,
         created_at=clock.now(),
@@ -177,6 +180,41 @@ def add_account(
     )
     for clinician_handle in clinician_handles:
         assign_clinician(session, clock, actor, person=user, clinician_handle=clinician_handle)
+    return user
+
+
+def check_email(address: str, field: str = "email") -> str:
+    """The address, normalised, or a clear refusal. Syntax only: no DNS lookups."""
+    try:
+        return email_validator.validate_email(
+            address.strip(), check_deliverability=False
+        ).normalized
+    except email_validator.EmailNotValidError as error:
+        raise InvalidInput(field, f"'{address}' is not an email address: {error}") from None
+
+
+def set_email(session: Session, clock: Clock, actor: Actor, handle: str, email: str | None) -> User:
+    """Set or clear an account's email address: the account itself, or whoever may manage it."""
+    user = find_user(session, handle)
+    if actor.user_id != user.id:
+        require(
+            session,
+            actor,
+            Action.ACCOUNT_CREATE,
+            clinic_id=user.clinic_id,
+            new_role=Role(user.role),
+        )
+    user.email = check_email(email) if email else None
+    audit.record(
+        session,
+        clock,
+        actor,
+        "account.email",
+        person_id=user.id if user.role == Role.PERSON else None,
+        resource_type="user",
+        resource_id=user.id,
+        detail={"set": user.email is not None},
+    )
     return user
 
 
