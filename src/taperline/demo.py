@@ -356,6 +356,9 @@ def seed(session: Session, clock: Clock, actor: Actor) -> DemoResult:
     for persona in PERSONAS:
         result.checkins += _seed_person(session, clock, actor, clinic, persona)
         _review_old_alerts(session, clock, persona)
+    for user in session.scalars(select(User).where(User.clinic_id == clinic.id)):
+        # example.org is reserved for examples (RFC 2606): nothing sent there reaches anyone.
+        user.email = f"{user.handle}@example.org"
     return result
 
 

@@ -88,7 +88,7 @@ def test_due_reminders_reach_the_app_and_the_mailbox_without_health_detail(
     text = mail.get_content()
     assert mail["Subject"] == "You have a new message in Taperline"
     assert "Kratom" not in text and "3 g" not in text
-    assert "https://taperline.example.org/today" in text
+    assert "https://taperline.example.org/me/today" in text
 
 
 def test_an_opted_in_person_gets_the_message_itself_and_quiet_hours_hold_it(

@@ -227,7 +227,7 @@ def handle_missed_checkin(
                 "Your daily check-in helps your care team see how you are doing. It takes a "
                 'few minutes. If things are hard right now, use "I need help now".'
             ),
-            link="/checkin",
+            link="/me/checkin",
         )
     approved_on = session.scalar(
         select(func.min(PlanVersion.approved_at)).where(
@@ -263,7 +263,7 @@ def handle_missed_checkin(
             kind="alert",
             title=f"No check-in from {person.display_name} for {missed} days",
             body="Open the alert in Taperline and reach out to them today.",
-            link="/clinician/alerts",
+            link="/alerts",
         )
 
 
@@ -325,7 +325,7 @@ def handle_digest(session: Session, clock: Clock, job: ClaimedJob, ctx: JobConte
         kind="digest",
         title=f"Your caseload on {day:%A %d %B}",
         body=body,
-        link="/clinician",
+        link="/caseload",
     )
 
 

@@ -26,6 +26,7 @@ from taperline.web.routes import (
     clinician,
     evidence,
     evidence_api,
+    notifications,
     person,
     progress,
 )
@@ -91,6 +92,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(progress.api_router, prefix="/api/v1")
     app.include_router(evidence.router)
     app.include_router(evidence_api.router, prefix="/api/v1")
+    app.include_router(notifications.router)
+    app.include_router(notifications.api_router, prefix="/api/v1")
     # Outermost: its headers go on every answer, error pages included. Plain ASGI rather than
     # @app.middleware("http"), which costs a task and a stream per request.
     app.add_middleware(SecurityHeaders)
