@@ -53,17 +53,21 @@ class Worker:
     worker_id: str = field(default_factory=default_worker_id)
     handlers: Mapping[str, Handler] = field(default_factory=lambda: dict(outreach.HANDLERS))
     batch: int = 20
-    plan_every: dt.timedelta = dt.timedelta(minutes=1)
+    plan_every: dt.timedelta = dt.timedelta(minutes=10)
     lease: dt.timedelta = jobs.LEASE
     _planned_at: dt.datetime | None = None
 
     def plan(self) -> int:
-        """Queue the next day's reminders, checks and digests (idempotent)."""
+        """Queue a planning job for this period: with many workers, one of them plans the next
+        day's reminders, checks and digests (as its own job; see outreach.handle_plan)."""
+        now = self.clock.now()
+        period = int(self.plan_every.total_seconds()) or 1
+        slot = int(now.timestamp()) // period * period
         with self.factory() as session:
-            added = outreach.plan_jobs(session, self.clock)
+            added = jobs.enqueue(session, self.clock, "plan", {}, dedupe_key=f"plan:{slot}")
             session.commit()
-        self._planned_at = self.clock.now()
-        return added
+        self._planned_at = now
+        return int(added)
 
     def run_once(self) -> Tally:
         """Plan if it is time, then claim one batch of due jobs and run each. Returns a tally."""

@@ -53,7 +53,7 @@ def worker_command(
 @jobs_app.command("list")
 @handles_errors
 def jobs_list(
-    state: Annotated[str | None, typer.Option(help="queued, done or dead.")] = None,
+    state: Annotated[str | None, typer.Option(help="queued, running, done or dead.")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from taperline.domain.outreach import retry_delay
 
 _JOBS = cast(Table, Job.__table__)
 LEASE = dt.timedelta(minutes=5)
+STATES = ("queued", "running", "done", "dead")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,33 @@ def enqueue(
     return session.execute(statement).first() is not None
 
 
+def enqueue_many(session: Session, clock: Clock, rows: list[dict[str, Any]]) -> int:
+    """Add many jobs in one statement (each row: kind, payload, run_at, dedupe_key). Rows whose
+    dedupe key already exists are skipped. Returns how many were added."""
+    if not rows:
+        return 0
+    now = clock.now()
+    values = [
+        {
+            "kind": row["kind"],
+            "payload": row["payload"],
+            "dedupe_key": row.get("dedupe_key"),
+            "state": "queued",
+            "run_at": row.get("run_at") or now,
+            "attempts": 0,
+            "max_attempts": row.get("max_attempts", 8),
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    dialect = session.get_bind().dialect.name
+    builder = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        builder(_JOBS).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_JOBS.c.id)
+    )
+    return len(session.execute(statement, values).all())
+
+
 def claim(
     session: Session,
     now: dt.datetime,
@@ -80,18 +108,31 @@ def claim(
 ) -> list[ClaimedJob]:
     """Take up to `limit` due jobs for `worker`, leasing them until now + lease. Commits.
     A worker that dies leaves its jobs leased; when the lease runs out they are claimed again."""
-    due = and_(
-        _JOBS.c.state == "queued",
-        _JOBS.c.run_at <= now,
-        or_(_JOBS.c.locked_until.is_(None), _JOBS.c.locked_until < now),
-    )
-    pick = select(_JOBS.c.id).where(due).order_by(_JOBS.c.run_at, _JOBS.c.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+    queued = and_(_JOBS.c.state == "queued", _JOBS.c.run_at <= now)
+    # claimed by a worker that died: its lease ran out
+    abandoned = and_(_JOBS.c.state == "running", _JOBS.c.locked_until < now)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    ids: list[int] = []
+    # Two picks, each along the (state, run_at) index; the oldest due first.
+    for due, order in ((abandoned, _JOBS.c.locked_until), (queued, _JOBS.c.run_at)):
+        if len(ids) >= limit:
+            break
+        pick = select(_JOBS.c.id).where(due).order_by(order, _JOBS.c.id).limit(limit - len(ids))
+        if postgresql:
+            pick = pick.with_for_update(skip_locked=True)
+        ids.extend(session.scalars(pick))
+    if not ids:
+        session.commit()
+        return []
     statement = (
         update(_JOBS)
-        .where(_JOBS.c.id.in_(pick.scalar_subquery()), due)
-        .values(locked_by=worker, locked_until=now + lease, attempts=_JOBS.c.attempts + 1)
+        .where(_JOBS.c.id.in_(ids), or_(queued, abandoned))
+        .values(
+            state="running",
+            locked_by=worker,
+            locked_until=now + lease,
+            attempts=_JOBS.c.attempts + 1,
+        )
         .returning(
             _JOBS.c.id, _JOBS.c.kind, _JOBS.c.payload, _JOBS.c.attempts, _JOBS.c.max_attempts
         )
@@ -104,14 +145,21 @@ def claim(
     )
 
 
+_FINISH = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.id == bindparam("b_id"),
+        _JOBS.c.locked_by == bindparam("b_worker"),
+        _JOBS.c.state == "running",
+    )
+    .values(state="done", finished_at=bindparam("b_now"), locked_until=None, last_error=None)
+)
+
+
 def finish(session: Session, clock: Clock, job: ClaimedJob, worker: str) -> bool:
     """Mark `job` done in the caller's transaction (with the job's effects). False when the
     lease was lost to another worker: then the caller must roll back its effects."""
-    result = session.execute(
-        update(_JOBS)
-        .where(_JOBS.c.id == job.id, _JOBS.c.locked_by == worker, _JOBS.c.state == "queued")
-        .values(state="done", finished_at=clock.now(), locked_until=None, last_error=None)
-    )
+    result = session.execute(_FINISH, {"b_id": job.id, "b_worker": worker, "b_now": clock.now()})
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -122,7 +170,7 @@ def fail(session: Session, clock: Clock, job: ClaimedJob, worker: str, error: st
     dead = job.attempts >= job.max_attempts
     session.execute(
         update(_JOBS)
-        .where(_JOBS.c.id == job.id, _JOBS.c.locked_by == worker)
+        .where(_JOBS.c.id == job.id, _JOBS.c.locked_by == worker, _JOBS.c.state == "running")
         .values(
             state="dead" if dead else "queued",
             run_at=now if dead else now + retry_delay(job.attempts),
@@ -146,8 +194,8 @@ def recent(session: Session, *, state: str | None = None, limit: int = 50) -> li
         _JOBS.c.last_error,
     )
     if state is not None:
-        if state not in ("queued", "done", "dead"):
-            raise InvalidInput("state", f"'{state}' is not one of queued, done, dead")
+        if state not in STATES:
+            raise InvalidInput("state", f"'{state}' is not one of {', '.join(STATES)}")
         statement = statement.where(_JOBS.c.state == state)
     return list(session.execute(statement.order_by(_JOBS.c.id.desc()).limit(max(1, limit))))
 

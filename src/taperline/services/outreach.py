@@ -76,7 +76,8 @@ def plan_jobs(
     batch: int = 2000,
 ) -> int:
     """Queue reminders, missed-check-in checks and digests due between now and now+horizon.
-    Returns how many jobs were added (0 when all were already queued)."""
+    Commits after each batch of people (planning is idempotent, so a batch cut short by a crash
+    is simply planned again). Returns how many jobs were added (0 when all were queued)."""
     now = clock.now()
     added = 0
     approved = (
@@ -106,66 +107,67 @@ def plan_jobs(
         if not rows:
             break
         last_id = rows[-1].id
-        for row in rows:
-            added += _plan_person(session, clock, now, horizon, row)
+        planned = [job for row in rows for job in _plan_person(now, horizon, row)]
+        added += jobs.enqueue_many(session, clock, planned)
+        session.commit()
     clinicians = session.execute(
         select(User.id, User.timezone, Clinic.digest_hour)
         .join(Clinic, Clinic.id == User.clinic_id)
         .where(User.role == Role.CLINICIAN.value, User.active.is_(True))
     ).all()
+    digests = []
     for clinician in clinicians:
         for day in _local_days(now, clinician.timezone, horizon):
             at = _at_local_hour(day, clinician.digest_hour, clinician.timezone)
             if now - STALE <= at <= now + horizon:
-                added += jobs.enqueue(
-                    session,
-                    clock,
-                    "digest",
-                    {"clinician_id": clinician.id, "local_date": day.isoformat()},
-                    run_at=at,
-                    dedupe_key=f"digest:{clinician.id}:{day.isoformat()}",
+                digests.append(
+                    {
+                        "kind": "digest",
+                        "payload": {"clinician_id": clinician.id, "local_date": day.isoformat()},
+                        "run_at": at,
+                        "dedupe_key": f"digest:{clinician.id}:{day.isoformat()}",
+                    }
                 )
+    added += jobs.enqueue_many(session, clock, digests)
+    session.commit()
     return added
 
 
-def _plan_person(
-    session: Session, clock: Clock, now: dt.datetime, horizon: dt.timedelta, row: Any
-) -> int:
-    added = 0
+def _plan_person(now: dt.datetime, horizon: dt.timedelta, row: Any) -> list[dict[str, Any]]:
+    planned: list[dict[str, Any]] = []
     content = stored_content(row.content)
     tz = zone(row.timezone)
     for day in _local_days(now, row.timezone, horizon):
         if row.reminders is not False:
-            due = due_on(content, day)
             for reminder in reminders_for_day(
-                due, day, tz, quiet_start=row.quiet_start, quiet_end=row.quiet_end
+                due_on(content, day), day, tz, quiet_start=row.quiet_start, quiet_end=row.quiet_end
             ):
                 if now - STALE <= reminder.send_at <= now + horizon:
-                    added += jobs.enqueue(
-                        session,
-                        clock,
-                        "reminder",
+                    planned.append(
                         {
-                            "person_id": row.id,
-                            "kind": reminder.kind,
-                            "title": reminder.title,
-                            "local_date": day.isoformat(),
-                            "local_time": f"{reminder.local_time:%H:%M}",
-                        },
-                        run_at=reminder.send_at,
-                        dedupe_key=f"reminder:{row.id}:{reminder.key}"[:200],
+                            "kind": "reminder",
+                            "payload": {
+                                "person_id": row.id,
+                                "kind": reminder.kind,
+                                "title": reminder.title,
+                                "local_date": day.isoformat(),
+                                "local_time": f"{reminder.local_time:%H:%M}",
+                            },
+                            "run_at": reminder.send_at,
+                            "dedupe_key": f"reminder:{row.id}:{reminder.key}"[:200],
+                        }
                     )
         check_at = _at_local_hour(day, row.checkin_due_hour, row.timezone)
         if now - STALE <= check_at <= now + horizon:
-            added += jobs.enqueue(
-                session,
-                clock,
-                "missed_checkin",
-                {"person_id": row.id, "local_date": day.isoformat()},
-                run_at=check_at,
-                dedupe_key=f"missed:{row.id}:{day.isoformat()}",
+            planned.append(
+                {
+                    "kind": "missed_checkin",
+                    "payload": {"person_id": row.id, "local_date": day.isoformat()},
+                    "run_at": check_at,
+                    "dedupe_key": f"missed:{row.id}:{day.isoformat()}",
+                }
             )
-    return added
+    return planned
 
 
 # Handlers ------------------------------------------------------------------------------------
@@ -186,7 +188,7 @@ def handle_reminder(session: Session, clock: Clock, job: ClaimedJob, ctx: JobCon
     kind = job.payload["kind"]
     if kind in ("checkin", "questionnaire") and _checked_in(session, person.id, day):
         return  # already done: no reminder needed
-    link = "/checkin" if kind in ("checkin", "questionnaire") else "/today"
+    link = "/me/checkin" if kind in ("checkin", "questionnaire") else "/me/today"
     notify(
         session,
         clock,
@@ -367,7 +369,12 @@ def handle_invite_email(
     )
 
 
+def handle_plan(session: Session, clock: Clock, job: ClaimedJob, ctx: JobContext) -> None:  # noqa: ARG001
+    plan_jobs(session, clock)
+
+
 HANDLERS = {
+    "plan": handle_plan,
     "reminder": handle_reminder,
     "missed_checkin": handle_missed_checkin,
     "digest": handle_digest,

@@ -46,6 +46,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.create_index("ix_jobs_state_run_at", ["state", "run_at"], unique=False)
+        batch_op.create_index("ix_jobs_state_locked_until", ["state", "locked_until"], unique=False)
 
     op.create_table(
         "contact_preferences",
@@ -118,6 +119,7 @@ def downgrade() -> None:
     op.drop_table("notifications")
     op.drop_table("contact_preferences")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_state_locked_until")
         batch_op.drop_index("ix_jobs_state_run_at")
 
     op.drop_table("jobs")
