@@ -41,6 +41,7 @@ PERSON_PAGES = [
     "/help",
     "/me/progress",
     "/evidence/check",
+    "/notifications",
 ]
 CLINICIAN_PAGES = [
     "/caseload",
@@ -52,6 +53,7 @@ CLINICIAN_PAGES = [
     "/people/alex/progress",
     "/clinic/overview",
     "/evidence/check",
+    "/notifications",
 ]
 # (role for the screenshot's name, handle to log in as or None, path, phone-sized?)
 CASES = (

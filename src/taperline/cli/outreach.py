@@ -1,4 +1,4 @@
-"""Reaching out: `worker`, `jobs`, `notifications`, `contact`."""
+"""Reaching out: `worker`, `jobs`, `notifications`, `contact`, `sos`."""
 
 from __future__ import annotations
 
@@ -185,3 +185,21 @@ def contact_command(
             f" ({'with the message' if wanted.email_details else 'a pointer only'}); reminders "
             f"{'on' if wanted.reminders else 'off'}; quiet hours {quiet_text}."
         )
+
+
+@app.command("sos")
+@handles_errors
+def sos_command() -> None:
+    """I need help now (with --as YOUR_HANDLE): shows what to do, alerts your care team."""
+    from taperline.services import sos
+
+    if not STATE.acting_as:
+        raise CliError("sos is for a person about themself: run `taperline --as HANDLE sos`")
+    with STATE.work() as (session, actor):
+        result = sos.raise_sos(session, STATE.clock, actor, STATE.acting_as)
+    told = ", ".join(result.told) or "your clinic"
+    out.print(f"[bold red]Your care team ({told}) has an urgent alert from you now.[/]")
+    out.print(result.steps.summary)
+    out.print("[bold]If someone may have overdosed:[/]")
+    for number, step in enumerate(result.steps.overdose, start=1):
+        out.print(f"  {number}. {step}")

@@ -30,6 +30,7 @@ class Action(StrEnum):
     ALERT_UPDATE = "alert.update"  # acknowledge or resolve: a named clinician only
     CLINIC_OVERVIEW = "clinic.overview"  # aggregates over a clinic: its clinicians and admins
     CONTACT_UPDATE = "contact.update"  # how an account is reached: the account itself only
+    SOS_RAISE = "sos.raise"  # "I need help now" to the care team: the person themself only
 
 
 HEALTH_DATA = frozenset(
@@ -114,6 +115,8 @@ def can(actor: Actor, action: Action, subject: Subject) -> bool:
             return actor.role is Role.CLINICIAN and same_clinic and subject.cares_for
         case Action.CONTACT_UPDATE:
             return is_self
+        case Action.SOS_RAISE:
+            return is_self and actor.role is Role.PERSON
         case Action.PLAN_DRAFT:
             return actor.role is Role.CLINICIAN and same_clinic and subject.cares_for
     return False

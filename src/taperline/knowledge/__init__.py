@@ -122,6 +122,11 @@ class CrisisModel(_Strict):
     poison_control_name: str = ""
 
 
+class OverdoseModel(_Strict):
+    steps: list[str] = Field(min_length=3)
+    citations: list[str] = Field(min_length=1)
+
+
 class ClaimModel(_Strict):
     """One claim of the evidence library: graded, explained and cited."""
 
@@ -245,6 +250,7 @@ def parse(documents: dict[str, dict[str, Any]]) -> Knowledge:
             )
             for country, value in documents["crisis.toml"]["countries"].items()
         }
+        overdose = OverdoseModel.model_validate(documents["crisis.toml"]["overdose"])
         claims = [
             _to_claim(ClaimModel.model_validate(raw))
             for raw in documents.get("claims.toml", {}).get("claims", [])
@@ -262,6 +268,8 @@ def parse(documents: dict[str, dict[str, Any]]) -> Knowledge:
         interactions=tuple(interactions),
         red_flags=tuple(red_flags),
         crisis=crisis,
+        overdose_steps=tuple(overdose.steps),
+        overdose_citations=tuple(overdose.citations),
         library=Library(tuple(claims)),
     )
     duplicate_claims = len(claims) - len({c.id for c in claims})
@@ -282,6 +290,7 @@ def check(knowledge: Knowledge, duplicate_ids: int = 0) -> list[str]:
     cited = [(f"substance {s.id}", s.citations) for s in knowledge.substances.values()]
     cited += [(f"rule {r.id}", r.citations) for r in knowledge.rules.values()]
     cited += [(f"claim {c.id}", c.citations) for c in knowledge.library.claims]
+    cited += [("crisis.toml overdose", knowledge.overdose_citations)]
     for owner, citations in cited:
         for citation in citations:
             if citation not in knowledge.references:
@@ -315,6 +324,10 @@ def check(knowledge: Knowledge, duplicate_ids: int = 0) -> list[str]:
             if alias in seen and seen[alias] != substance.id:
                 problems.append(f"alias '{alias}' names both {seen[alias]} and {substance.id}")
             seen[alias] = substance.id
+    for step in knowledge.overdose_steps:
+        for name in _placeholders(step):
+            if name not in PLACEHOLDERS:
+                problems.append(f"crisis.toml overdose: unknown placeholder {{{name}}}")
     if "US" not in knowledge.crisis:
         problems.append("crisis.toml needs the US defaults")
     return problems

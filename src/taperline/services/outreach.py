@@ -257,7 +257,7 @@ def handle_missed_checkin(
     )
     if alert_id is None:
         return
-    for clinician in _care_team(session, person.id):
+    for clinician in care_team(session, person.id):
         notify(
             session,
             clock,
@@ -269,7 +269,7 @@ def handle_missed_checkin(
         )
 
 
-def _care_team(session: Session, person_id: int) -> list[User]:
+def care_team(session: Session, person_id: int) -> list[User]:
     return list(
         session.scalars(
             select(User)

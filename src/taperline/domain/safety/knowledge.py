@@ -115,6 +115,8 @@ class Knowledge:
     interactions: tuple[Interaction, ...]
     red_flags: tuple[RedFlag, ...]
     crisis: Mapping[str, CrisisContacts]
+    overdose_steps: tuple[str, ...] = ()  # what to do for a suspected overdose, in order
+    overdose_citations: tuple[str, ...] = ()
     library: Library = field(default_factory=lambda: Library(()))  # the evidence library
 
     def rule(self, rule_id: str) -> Rule:
