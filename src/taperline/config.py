@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -77,6 +78,19 @@ class Settings(BaseSettings):
         description="SQLite: how long a request waits for the single writer before answering 503.",
     )
 
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text for a terminal; json for one JSON object a line."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="The least severe log lines written."
+    )
+    access_log: bool = Field(default=True, description="Write one log line per HTTP request.")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Bearer token that may read /metrics. Unset: /metrics answers only on loopback."
+        ),
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The address people open Taperline at; links in emails point here.",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from taperline import metrics
 from taperline.clock import Clock
 from taperline.services import jobs, outreach
 from taperline.services.jobs import ClaimedJob
@@ -81,6 +82,7 @@ class Worker:
             )
         for job in claimed:
             outcome = self.run_job(job)
+            metrics.JOBS.labels(job.kind, outcome).inc()
             setattr(tally, outcome, getattr(tally, outcome) + 1)
         return tally
 
@@ -97,6 +99,7 @@ class Worker:
                     log.warning("job %s: lease lost to another worker; its work is undone", job.id)
                     return "lost"
                 session.commit()
+                log.info("job %s (%s) done", job.id, job.kind, extra={"job_kind": job.kind})
                 return "done"
             except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
                 session.rollback()

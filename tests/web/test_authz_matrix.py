@@ -30,6 +30,7 @@ from tests.web.conftest import NOW, PASSWORD, login, web_settings
 from tests.web.openapi import Document
 
 PUBLIC = {"/healthz", "/", "/help", "/login", "/login/second-factor", "/logout", "/invite"}
+PUBLIC |= {"/readyz", "/metrics"}  # for operators, no health data (/metrics: loopback or token)
 PUBLIC |= {"/evidence", "/evidence/{claim_id}"}  # the evidence library holds no health data
 DENIED_TO_OTHERS = ("blair", "sam", "olga", "ada")  # none of them may touch alex's record
 ACTORS = ("alex", "cleo", *DENIED_TO_OTHERS, None)

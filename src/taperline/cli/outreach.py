@@ -27,13 +27,11 @@ def worker_command(
     """Run the background worker: reminders, missed-check-in outreach, digests and emails.
 
     Start as many as you like against one PostgreSQL database; each job runs once."""
-    import logging
-
-    from taperline import notifier
+    from taperline import logs, notifier
     from taperline.services.outreach import JobContext
     from taperline.worker import Worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(STATE.settings)
     worker = Worker(
         STATE.sessions(),
         STATE.clock,

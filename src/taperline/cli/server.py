@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Annotated
 
 import typer
@@ -107,6 +108,7 @@ def serve(
     import uvicorn
 
     from taperline import demo as demo_data
+    from taperline import logs
     from taperline.web.app import SERVE_TODAY_ENV, create_app
 
     migrate.upgrade(STATE.engine)
@@ -119,6 +121,7 @@ def serve(
         for handle, role in logins:
             out.print(f"  {role:<10} {handle}")
     out.print(f"Taperline is at http://{host}:{port}/  (I need help now: /help · API: /api/docs)")
+    logs.configure(STATE.settings)
     if workers == 1:
         uvicorn.run(
             create_app(STATE.settings, clock=STATE.clock), host=host, port=port, log_level="warning"
@@ -127,6 +130,8 @@ def serve(
     # Each worker process builds its own app from the environment: the same settings (they are
     # read from TAPERLINE_* variables) and the same --today.
     STATE.engine.dispose()
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # /metrics sums every worker's samples
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="taperline-metrics-")
     if STATE.today is not None:
         os.environ[SERVE_TODAY_ENV] = STATE.today.isoformat()
     uvicorn.run(

@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from taperline import metrics
 from taperline.clock import Clock
 from taperline.db.models import Checkin, DoseLog, InstrumentResponse, User
 from taperline.domain.access import Action, Actor
@@ -154,6 +155,7 @@ def submit_checkin(
             "doses": len(prepared.doses),
         },
     )
+    metrics.count_on_commit(session, metrics.CHECKINS, submission.kind)
     return SubmitResult(
         checkin=_new_view(
             checkin_id,

@@ -205,6 +205,11 @@ def counts(session: Session) -> dict[str, int]:
     return {state: int(n) for state, n in rows}
 
 
+def due_count(session: Session, now: dt.datetime) -> int:
+    statement = select(func.count()).where(_JOBS.c.state == "queued", _JOBS.c.run_at <= now)
+    return int(session.scalar(statement) or 0)
+
+
 def oldest_due_age(session: Session, now: dt.datetime) -> dt.timedelta | None:
     """How late the most overdue queued job is (the worker's lag), or None if none is due."""
     oldest: dt.datetime | None = session.scalar(

@@ -13,6 +13,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from taperline import metrics
 from taperline.clock import Clock
 from taperline.db.models import (
     Alert,
@@ -344,6 +345,7 @@ def raise_alert(
         resource_id=alert.id,
         detail={"rule": rule_id},
     )
+    metrics.count_on_commit(session, metrics.ALERTS, severity)
     return alert.id
 
 

@@ -11,13 +11,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from taperline import __version__
+from taperline import __version__, logs
 from taperline.clock import Clock, FixedClock, SystemClock
 from taperline.config import Settings
 from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.db.gate import WriterGate, gate_transactions, lock_file_for
 from taperline.knowledge import load
-from taperline.web import errors
+from taperline.web import errors, ops
 from taperline.web.routes import (
     account,
     admin,
@@ -99,6 +99,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(sos.api_router, prefix="/api/v1")
     # Outermost: its headers go on every answer, error pages included. Plain ASGI rather than
     # @app.middleware("http"), which costs a task and a stream per request.
+    app.include_router(ops.router)
+    app.add_middleware(ops.RequestMetrics)
     app.add_middleware(SecurityHeaders)
     return app
 
@@ -155,4 +157,6 @@ def app_from_environment() -> FastAPI:
     if today:
         noon = dt.datetime.combine(dt.date.fromisoformat(today), dt.time(12, 0), tzinfo=dt.UTC)
         clock = FixedClock(noon)
-    return create_app(Settings(), clock=clock)
+    settings = Settings()
+    logs.configure(settings)
+    return create_app(settings, clock=clock)
