@@ -105,14 +105,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("email")
-
-    with op.batch_alter_table("clinics", schema=None) as batch_op:
-        batch_op.drop_column("digest_hour")
-        batch_op.drop_column("missed_days_alert")
-        batch_op.drop_column("checkin_due_hour")
-
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_user_created")
 
@@ -123,3 +115,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_jobs_state_run_at")
 
     op.drop_table("jobs")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of `users` would drop a
+    # table every other table refers to, which foreign keys refuse once there are rows.
+    op.drop_column("users", "email")
+    for column in ("digest_hour", "missed_days_alert", "checkin_due_hour"):
+        op.drop_column("clinics", column)
