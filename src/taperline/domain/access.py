@@ -31,6 +31,14 @@ class Action(StrEnum):
     CLINIC_OVERVIEW = "clinic.overview"  # aggregates over a clinic: its clinicians and admins
     CONTACT_UPDATE = "contact.update"  # how an account is reached: the account itself only
     SOS_RAISE = "sos.raise"  # "I need help now" to the care team: the person themself only
+    CIRCLE_MANAGE = "circle.manage"  # invite supporters, change or end sharing: the person only
+    CIRCLE_READ = "circle.read"  # who is in the circle: the person and their clinicians
+    SUPPORT_VIEW = "support.view"  # what the person shares: a supporter in their circle only
+    MESSAGE_READ = "message.read"  # threads with the care team: as the health record
+    MESSAGE_SEND = "message.send"
+    REWARD_READ = "reward.read"  # balance and history: as the health record
+    REWARD_AWARD = "reward.award"  # enter a verified behaviour, redeem: the person's clinician
+    REWARD_CONFIGURE = "reward.configure"  # the clinic's reward programmes: its admins, clinicians
 
 
 HEALTH_DATA = frozenset(
@@ -41,6 +49,9 @@ HEALTH_DATA = frozenset(
         Action.CHECKIN_READ,
         Action.ALERT_READ,
         Action.PLAN_READ,
+        Action.MESSAGE_READ,
+        Action.MESSAGE_SEND,
+        Action.REWARD_READ,
     }
 )
 
@@ -74,6 +85,7 @@ class Subject:
     clinic_id: int | None = None
     cares_for: bool = False  # the actor is a clinician with an active care relationship
     new_role: Role | None = None  # for account.create
+    supports: bool = False  # the actor is a supporter in the person's circle, now
 
 
 def can(actor: Actor, action: Action, subject: Subject) -> bool:
@@ -95,6 +107,8 @@ def can(actor: Actor, action: Action, subject: Subject) -> bool:
         case Action.CLINIC_LIST | Action.ACCOUNT_LIST | Action.CLINIC_OVERVIEW:
             return actor.role in (Role.ADMIN, Role.CLINICIAN) and same_clinic
         case Action.ACCOUNT_CREATE:
+            if subject.new_role is Role.SUPPORTER:
+                return False  # supporters join by the person's invitation only
             if actor.role is Role.ADMIN:
                 return same_clinic
             return actor.role is Role.CLINICIAN and same_clinic and subject.new_role is Role.PERSON
@@ -109,6 +123,10 @@ def can(actor: Actor, action: Action, subject: Subject) -> bool:
             | Action.PROFILE_UPDATE
             | Action.ALERT_READ
             | Action.PLAN_READ
+            | Action.MESSAGE_READ
+            | Action.MESSAGE_SEND
+            | Action.REWARD_READ
+            | Action.CIRCLE_READ
         ):
             if actor.role is Role.PERSON:
                 return is_self
@@ -117,6 +135,12 @@ def can(actor: Actor, action: Action, subject: Subject) -> bool:
             return is_self
         case Action.SOS_RAISE:
             return is_self and actor.role is Role.PERSON
-        case Action.PLAN_DRAFT:
+        case Action.CIRCLE_MANAGE:
+            return is_self and actor.role is Role.PERSON
+        case Action.SUPPORT_VIEW:
+            return actor.role is Role.SUPPORTER and subject.supports
+        case Action.REWARD_CONFIGURE:
+            return actor.role in (Role.ADMIN, Role.CLINICIAN) and same_clinic
+        case Action.PLAN_DRAFT | Action.REWARD_AWARD:
             return actor.role is Role.CLINICIAN and same_clinic and subject.cares_for
     return False

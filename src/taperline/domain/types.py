@@ -16,6 +16,7 @@ class Role(StrEnum):
     PERSON = "person"  # a person in recovery
     CLINICIAN = "clinician"
     ADMIN = "admin"  # a clinic admin: manages accounts, does not read health data
+    SUPPORTER = "supporter"  # in a person's support circle: sees only what the person shares
 
 
 class Category(StrEnum):

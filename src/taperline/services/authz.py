@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from taperline.db.models import CareRelationship, User
+from taperline.db.models import CareRelationship, CircleMember, User
 from taperline.domain.access import Action, Actor, Subject, can
 from taperline.domain.errors import Forbidden
 from taperline.domain.types import Role
@@ -30,6 +30,22 @@ _CARES_FOR = select(
         _care.ended_at.is_(None),
     )
 )
+
+
+_circle = CircleMember.__table__.c
+_SUPPORTS = select(
+    exists().where(
+        _circle.supporter_id == bindparam("supporter_id"),
+        _circle.person_id == bindparam("person_id"),
+        _circle.ended_at.is_(None),
+        _circle.accepted_at.is_not(None),
+    )
+)
+
+
+def supports(session: Session, supporter_id: int, person_id: int) -> bool:
+    found = session.execute(_SUPPORTS, {"supporter_id": supporter_id, "person_id": person_id})
+    return bool(found.scalar())
 
 
 def cares_for(session: Session, clinician_id: int, person_id: int) -> bool:
@@ -57,6 +73,12 @@ def require(
             and cares_for(session, actor.user_id, person.id)
         ),
         new_role=new_role,
+        supports=(
+            person is not None
+            and actor.role is Role.SUPPORTER
+            and actor.user_id is not None
+            and supports(session, actor.user_id, person.id)
+        ),
     )
     if not can(actor, action, subject):
         raise AccessDenied(actor, action, person.id if person else None)

@@ -34,6 +34,7 @@ from taperline.domain.types import Role
 from taperline.notifier import Notifier, Outgoing
 from taperline.schemas.plans import stored_content
 from taperline.services import jobs
+from taperline.services.circle import circle_to_tell, forget_invite_link
 from taperline.services.jobs import ClaimedJob
 from taperline.services.notifications import (
     email_subject,
@@ -267,6 +268,20 @@ def handle_missed_checkin(
             body="Open the alert in Taperline and reach out to them today.",
             link="/alerts",
         )
+    for supporter in circle_to_tell(session, person.id, about="missed"):
+        notify(
+            session,
+            clock,
+            supporter,
+            kind="circle_missed",
+            title=f"{person.display_name} has not checked in for a few days",
+            body=(
+                f"{person.display_name} asked Taperline to tell you when they miss check-ins "
+                f"for several days ({missed} now). A kind message from you may help. Their "
+                "care team knows too."
+            ),
+            link="/supporting",
+        )
 
 
 def care_team(session: Session, person_id: int) -> list[User]:
@@ -353,7 +368,7 @@ def handle_email(session: Session, clock: Clock, job: ClaimedJob, ctx: JobContex
 
 
 def handle_invite_email(
-    session: Session,  # noqa: ARG001
+    session: Session,
     clock: Clock,  # noqa: ARG001
     job: ClaimedJob,
     ctx: JobContext,
@@ -367,6 +382,8 @@ def handle_invite_email(
             message_id=f"<job-{job.id}@taperline>",
         )
     )
+    if job.payload.get("forget_text"):  # the text holds a one-time link: keep no copy
+        forget_invite_link(session, job.id, str(job.payload["to"]))
 
 
 def handle_plan(session: Session, clock: Clock, job: ClaimedJob, ctx: JobContext) -> None:  # noqa: ARG001

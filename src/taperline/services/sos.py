@@ -14,6 +14,7 @@ from taperline.domain.safety.crisis import CrisisSteps, crisis_steps
 from taperline.knowledge import load
 from taperline.services import audit
 from taperline.services.authz import require
+from taperline.services.circle import circle_to_tell
 from taperline.services.notifications import notify
 from taperline.services.outreach import care_team
 from taperline.services.people import find_user, local_today
@@ -65,6 +66,23 @@ def raise_sos(session: Session, clock: Clock, actor: Actor, handle: str) -> SosR
             urgent=True,
         )
         told.append(member.handle)
+    for supporter in circle_to_tell(session, person.id, about="sos"):
+        notify(
+            session,
+            clock,
+            supporter,
+            kind="sos",
+            title=f"{person.display_name} asked for help now",
+            body=(
+                f'{person.display_name} pressed "I need help now" in Taperline at {local:%H:%M} '
+                "their time, and their care team has been told. Please contact them now. If you "
+                f"think they may be in danger or you cannot reach them, call "
+                f"{steps.contacts.emergency}."
+            ),
+            link="/supporting",
+            urgent=True,
+        )
+        told.append(supporter.handle)
     audit.record(
         session,
         clock,

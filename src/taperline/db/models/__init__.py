@@ -3,6 +3,7 @@
 from taperline.db.models.accounts import ApiToken, WebSession
 from taperline.db.models.audit import AuditEvent
 from taperline.db.models.checkins import Checkin, DoseLog, InstrumentResponse
+from taperline.db.models.circle import CircleMember, Message, MessageRead, MessageThread
 from taperline.db.models.engagement import ContactPreference, Job, Notification
 from taperline.db.models.people import CareRelationship, Clinic, Medication, PersonCondition, User
 from taperline.db.models.plans import PlanVersion
@@ -14,6 +15,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "CareRelationship",
+    "CircleMember",
     "Checkin",
     "Clinic",
     "ContactPreference",
@@ -23,6 +25,9 @@ __all__ = [
     "Job",
     "LatestScore",
     "Medication",
+    "Message",
+    "MessageRead",
+    "MessageThread",
     "Notification",
     "PersonCondition",
     "PersonStatus",

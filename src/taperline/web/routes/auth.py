@@ -28,7 +28,12 @@ from taperline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PRELOGIN_COOKIE = "taperline_prelogin"
-HOMES = {Role.PERSON: "/me/today", Role.CLINICIAN: "/caseload", Role.ADMIN: "/admin"}
+HOMES = {
+    Role.PERSON: "/me/today",
+    Role.CLINICIAN: "/caseload",
+    Role.ADMIN: "/admin",
+    Role.SUPPORTER: "/supporting",
+}
 
 
 def home_for(role: Role) -> str:
