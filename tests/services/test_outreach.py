@@ -234,3 +234,48 @@ def test_an_expired_lease_is_claimed_again_and_a_finished_job_never(
         session.commit()
         clock.instant += jobs.LEASE * 2
         assert jobs.claim(session, clock.now(), "third") == []
+
+
+def test_the_circle_gets_its_invitation_by_email_and_a_nudge_only_if_pat_agreed(
+    sessions: sessionmaker[Session],
+) -> None:
+    from taperline.domain.circle import Shares
+    from taperline.services import circle
+
+    clock = FixedClock(START)
+    world(sessions, clock)
+    settings = Settings(public_url="https://taperline.example.org")
+    tokens = {}
+    with unit_of_work(sessions, clock) as session:
+        pat = actor_for(session.scalars(select(User).where(User.handle == "pat")).one())
+        for handle, missed in (("mum", True), ("dad", False)):
+            sent = circle.invite(
+                session, clock, settings, pat, "pat", email=f"{handle}@example.org",
+                name=handle.title(), relation="family", shares=Shares(missed=missed),
+            )  # fmt: skip
+            tokens[handle] = sent.link.rsplit("/", 1)[1]
+    with smtp_server() as (inbox, port):
+        runner = worker(sessions, clock, port)
+        runner.run_until_idle()
+        [invitation] = inbox.to("mum@example.org")
+        link = f"https://taperline.example.org/circle/join/{tokens['mum']}"
+        assert link in invitation.get_content()
+        with unit_of_work(sessions, clock) as session:
+            for handle, token in tokens.items():
+                circle.join(
+                    session, clock, settings, token, handle=handle, display_name=handle,
+                    password="a long enough password", confirm="a long enough password",
+                    source="test",
+                )  # fmt: skip
+        for day in range(3):
+            clock.instant = dt.datetime(2026, 3, 15, 1, 5, tzinfo=dt.UTC) + dt.timedelta(days=day)
+            runner.run_until_idle()
+    with sessions() as session:
+        nudged = session.execute(
+            select(User.handle)
+            .join(Notification, Notification.user_id == User.id)
+            .where(Notification.kind == "circle_missed")
+        ).all()
+        sent_jobs = session.scalars(select(Job.payload).where(Job.kind == "invite_email")).all()
+    assert [h for (h,) in nudged] == ["mum"]
+    assert all("text" not in payload for payload in sent_jobs)  # the one-time link is not kept

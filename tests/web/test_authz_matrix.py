@@ -32,6 +32,7 @@ from tests.web.openapi import Document
 PUBLIC = {"/healthz", "/", "/help", "/login", "/login/second-factor", "/logout", "/invite"}
 PUBLIC |= {"/readyz", "/metrics"}  # for operators, no health data (/metrics: loopback or token)
 PUBLIC |= {"/evidence", "/evidence/{claim_id}"}  # the evidence library holds no health data
+PUBLIC |= {"/circle/join/{token}"}  # an invitation link: the token is the key (test_circle_http)
 DENIED_TO_OTHERS = ("blair", "sam", "olga", "ada")  # none of them may touch alex's record
 ACTORS = ("alex", "cleo", *DENIED_TO_OTHERS, None)
 
