@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
@@ -359,7 +359,45 @@ def seed(session: Session, clock: Clock, actor: Actor) -> DemoResult:
     for user in session.scalars(select(User).where(User.clinic_id == clinic.id)):
         # example.org is reserved for examples (RFC 2606): nothing sent there reaches anyone.
         user.email = f"{user.handle}@example.org"
+    _seed_circles(session, clock)
     return result
+
+
+# (person, supporter handle or None for an invitation not yet accepted, name, relation, shares)
+CIRCLES = (
+    ("alex", "jordan", "Jordan Lee", "friend", ("checkins", "trend", "alerts", "missed", "sos")),
+    ("harper", "morgan", "Morgan Wells", "sponsor", ("checkins", "sos")),
+    ("blair", None, "Robin Blair", "family", ("checkins", "sos")),
+)
+
+
+def _seed_circles(session: Session, clock: Clock) -> None:
+    """Support circles: two supporters who joined (they log in with the demo password) and one
+    invitation still waiting."""
+    from taperline.db.models import Job
+    from taperline.domain.circle import parse_shares
+    from taperline.services import circle
+
+    settings = Settings()
+    for person_handle, supporter, name, relation, shares in CIRCLES:
+        person = people.find_user(session, person_handle)
+        address = f"{supporter or name.split()[0].lower()}@example.org"
+        sent = circle.invite(
+            session, clock, settings, _as(person), person_handle,
+            email=address, name=name, relation=relation, shares=parse_shares(shares),
+        )  # fmt: skip
+        if supporter is None:
+            continue
+        circle.join(
+            session, clock, settings, sent.link.rsplit("/", 1)[1], handle=supporter,
+            display_name=name, password=DEMO_PASSWORD, confirm=DEMO_PASSWORD, source="demo",
+        )  # fmt: skip
+        # Joined already: the invitation email has nothing left to do.
+        session.execute(
+            update(Job)
+            .where(Job.dedupe_key == f"invite:circle:{sent.member.id}")
+            .values(state="done", payload={"to": address, "sent": False})
+        )
 
 
 def _review_old_alerts(session: Session, clock: Clock, persona: Persona) -> None:

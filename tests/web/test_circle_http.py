@@ -154,6 +154,8 @@ def test_the_person_withdraws_sharing_and_it_is_gone_at_once(
     login(client, "cleo")  # alex's clinician sees who was in the circle
     names = [m["name"] for m in client.get("/api/v1/people/alex/circle").json()["data"]]
     assert "Sky" in names
+    page = client.get("/people/alex/circle")
+    assert page.status_code == 200 and "Sky" in page.text and "ended" in page.text
 
 
 def test_a_supporter_is_refused_every_other_route(

@@ -23,6 +23,7 @@ from taperline.domain.circle import (
 from taperline.domain.errors import InvalidInput
 from taperline.services import circle
 from taperline.services.circle import MemberView
+from taperline.services.people import find_user
 from taperline.web.deps import (
     ClockDep,
     OptionalViewer,
@@ -155,6 +156,26 @@ def end_page(
         clock,
         viewer,
         done=f"Done. {member.name} is no longer in your circle and sees nothing from now on.",
+    )
+
+
+@router.get("/people/{handle}/circle", response_class=HTMLResponse)
+def clinician_circle_page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    handle: Annotated[str, Path(max_length=100)],
+) -> HTMLResponse:
+    rows = circle.members(session, clock, viewer.actor, handle)
+    person = find_user(session, handle)
+    return render(
+        request,
+        "clinician/circle.html",
+        viewer,
+        person=person,
+        members=rows,
+        relations=RELATION_NAMES,
     )
 
 
