@@ -365,7 +365,7 @@ def seed(session: Session, clock: Clock, actor: Actor) -> DemoResult:
 
 # (person, supporter handle or None for an invitation not yet accepted, name, relation, shares)
 CIRCLES = (
-    ("alex", "jordan", "Jordan Lee", "friend", ("checkins", "trend", "alerts", "missed", "sos")),
+    ("alex", "kit", "Kit Jordan", "friend", ("checkins", "trend", "alerts", "missed", "sos")),
     ("harper", "morgan", "Morgan Wells", "sponsor", ("checkins", "sos")),
     ("blair", None, "Robin Blair", "family", ("checkins", "sos")),
 )

@@ -76,14 +76,14 @@ def test_invite_join_and_look_through_the_pages(
     assert page.status_code == 200 and "Invite someone" in page.text
     bad = client.post(
         "/me/circle/invite",
-        data={"csrf_token": csrf, "name": "Robin", "email": "not-an-email", "share": "checkins"},
+        data={"csrf_token": csrf, "name": "Rowan", "email": "not-an-email", "share": "checkins"},
     )
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
     assert "email" in bad.text.lower()
     sent = client.post(
         "/me/circle/invite",
         data={
-            "csrf_token": csrf, "name": "Robin", "email": "robin@example.org",
+            "csrf_token": csrf, "name": "Rowan", "email": "rowan@example.org",
             "relation": "sponsor", "share": ["checkins", "trend"],
         },
     )  # fmt: skip
@@ -92,7 +92,7 @@ def test_invite_join_and_look_through_the_pages(
     assert link
     again = client.post(
         "/me/circle/invite",
-        data={"csrf_token": csrf, "name": "Robin", "email": "ROBIN@example.org"},
+        data={"csrf_token": csrf, "name": "Rowan", "email": "ROWAN@example.org"},
     )
     assert again.status_code == 422 and "already in your circle" in again.text
     client.cookies.clear()
@@ -100,14 +100,14 @@ def test_invite_join_and_look_through_the_pages(
     assert form.status_code == 200 and "Join Blair" in form.text
     short = client.post(
         link.group(1),
-        data={"handle": "robin", "name": "Robin", "password": "short", "confirm": "short"},
+        data={"handle": "rowan", "name": "Rowan", "password": "short", "confirm": "short"},
     )
     assert short.status_code == 422 and 'id="join-password"' in short.text
     joined = client.post(
         link.group(1),
         data={
-            "handle": "robin",
-            "name": "Robin",
+            "handle": "rowan",
+            "name": "Rowan",
             "password": SKY_PASSWORD,
             "confirm": SKY_PASSWORD,
         },
@@ -115,7 +115,7 @@ def test_invite_join_and_look_through_the_pages(
     assert joined.status_code == 200 and "You are in the circle" in joined.text
     reused = client.get(link.group(1))
     assert reused.status_code == 410 and "already used" in reused.text
-    login(client, "robin", SKY_PASSWORD)
+    login(client, "rowan", SKY_PASSWORD)
     home = client.get("/", follow_redirects=True)
     assert home.url.path == "/supporting" and "Blair" in home.text
     assert "Craving" in home.text and "Checked in today" in home.text
