@@ -112,6 +112,9 @@ class InteractionModel(RuleModel):
 
 class RedFlagModel(RuleModel):
     question: str
+    phrases: list[str] = Field(default_factory=list)  # words in a message that raise it
+    phrase_citations: list[str] = Field(default_factory=list)
+    phrase_note: str = ""
 
 
 class CrisisModel(_Strict):
@@ -243,7 +246,15 @@ def parse(documents: dict[str, dict[str, Any]]) -> Knowledge:
         red_flags = []
         for raw in documents["red_flags.toml"]["red_flags"]:
             flag = RedFlagModel.model_validate(raw)
-            red_flags.append(RedFlag(rule=_to_rule(flag), question=flag.question))
+            red_flags.append(
+                RedFlag(
+                    rule=_to_rule(flag),
+                    question=flag.question,
+                    phrases=tuple(p.strip() for p in flag.phrases),
+                    phrase_citations=tuple(flag.phrase_citations),
+                    phrase_note=flag.phrase_note.strip(),
+                )
+            )
         crisis = {
             country: CrisisContacts(
                 country=country, **CrisisModel.model_validate(value).model_dump()
@@ -291,6 +302,7 @@ def check(knowledge: Knowledge, duplicate_ids: int = 0) -> list[str]:
     cited += [(f"rule {r.id}", r.citations) for r in knowledge.rules.values()]
     cited += [(f"claim {c.id}", c.citations) for c in knowledge.library.claims]
     cited += [("crisis.toml overdose", knowledge.overdose_citations)]
+    cited += [(f"red flag {f.rule.id} phrases", f.phrase_citations) for f in knowledge.red_flags]
     for owner, citations in cited:
         for citation in citations:
             if citation not in knowledge.references:

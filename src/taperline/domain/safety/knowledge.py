@@ -94,6 +94,9 @@ class Interaction:
 class RedFlag:
     rule: Rule
     question: str  # what the check-in asks the person (yes/no)
+    phrases: tuple[str, ...] = ()  # words in a person's message that raise the same flag
+    phrase_citations: tuple[str, ...] = ()  # where the phrase list comes from
+    phrase_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
