@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from taperline.clock import FixedClock
 from taperline.db.models import Alert, AuditEvent, Job, Message, Notification
-from taperline.domain.messages import MAX_BODY
 from taperline.domain.errors import InvalidInput, NotFound
+from taperline.domain.messages import MAX_BODY
 from taperline.services import circle, messages
 from taperline.services.authz import AccessDenied
 from tests.actors import cast

@@ -182,7 +182,7 @@ def unread_for(session: Session, reader_id: int, person_ids: Iterable[int]) -> d
         )
         .group_by(MessageThread.person_id)
     ).all()
-    return {person_id: count for person_id, count in rows}
+    return {int(person_id): int(count) for person_id, count in rows}
 
 
 def open_thread(session: Session, clock: Clock, actor: Actor, thread_id: int) -> ThreadView:
