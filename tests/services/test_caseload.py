@@ -234,7 +234,7 @@ def test_the_number_of_queries_does_not_grow_with_the_caseload(
         assert len(caseload.caseload(session, clock, actor_for(large))) == 6
     # people, latest scores, alerts, last check-ins, plans, a week of logs (3), risk (3: what
     # each window holds, then check-ins and scores, as this test's session caches nothing)
-    assert len(one) == len(six) == 11
+    assert len(one) == len(six) == 12
 
 
 def test_the_live_plan_check_uses_the_persons_profile_and_is_refused_outside_care(

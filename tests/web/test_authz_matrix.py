@@ -93,7 +93,18 @@ def matrix_client(demo_url: str) -> Iterator[tuple[TestClient, dict[str, Any]]]:
                 checkin_data(clock.today(), red_flags=["red_flag.seizure"]),
             )
             alert_id = session.scalar(select(Alert.id).where(Alert.person_id == alex.id))
-        facts = {"alex_id": alex.id, "alert_id": alert_id, "engine": engine}
+        from taperline.services import messages
+        from tests.factories import actor_for
+
+        thread_id = messages.start_thread(
+            session, clock, actor_for(alex), "alex", "Matrix", "A message only alex's team reads"
+        ).thread_id
+        facts = {
+            "alex_id": alex.id,
+            "alert_id": alert_id,
+            "thread_id": thread_id,
+            "engine": engine,
+        }
     app = create_app(settings, clock=clock)
     with TestClient(app) as client:
         yield client, facts
@@ -109,6 +120,7 @@ def concrete(path: str, facts: dict[str, Any]) -> str:
         "old": "1",
         "new": "1",
         "instrument_id": "phq9",
+        "thread_id": str(facts.get("thread_id", 1)),
     }
     return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: values.get(m.group(1), "1"), path)
 
@@ -124,7 +136,12 @@ def call(client: TestClient, method: str, path: str, csrf: str) -> Any:
 
 
 def about_alex(path: str) -> bool:
-    return "/people/alex" in path or "/alerts/" in path or path.startswith("/me")
+    return (
+        "/people/alex" in path
+        or "/alerts/" in path
+        or "/messages/" in path
+        or path.startswith("/me")
+    )
 
 
 def denied_count(facts: dict[str, Any], user_id: int) -> int:

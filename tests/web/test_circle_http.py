@@ -16,7 +16,7 @@ from taperline.clock import FixedClock
 from taperline.db.engine import make_engine, make_sessionmaker
 from taperline.db.models import AuditEvent, User
 from taperline.domain.circle import Shares
-from taperline.services import circle
+from taperline.services import circle, messages
 from taperline.services.uow import unit_of_work
 from taperline.web.app import create_app
 from tests.factories import actor_for
@@ -59,9 +59,12 @@ def circle_client(demo_url: str) -> Iterator[tuple[TestClient, dict[str, Any]]]:
             session, clock, settings, sent.link.rsplit("/", 1)[1], handle="sky",
             display_name="Sky", password=SKY_PASSWORD, confirm=SKY_PASSWORD, source="test",
         )  # fmt: skip
+        thread_id = messages.start_thread(
+            session, clock, actor, "alex", "Private", "Only my care team reads this"
+        ).thread_id
     app = create_app(settings, clock=clock)
     with TestClient(app) as client:
-        yield client, {"engine": engine}
+        yield client, {"engine": engine, "thread_id": thread_id}
     app.state.engine.dispose()
     engine.dispose()
 
@@ -172,7 +175,7 @@ def test_a_supporter_is_refused_every_other_route(
     names = {n for row in persons for n in row}
     problems = []
     for method, template in ROUTES:
-        path = concrete(template, {"alert_id": 1})
+        path = concrete(template, {"alert_id": 1, "thread_id": facts["thread_id"]})
         if path.startswith(SUPPORTER_MAY) or path in ("/api/v1/me/circle",):
             continue
         before = _denied(facts, sky)

@@ -34,7 +34,7 @@ from taperline.domain.progress.risk import RiskSignal
 from taperline.domain.types import Role
 from taperline.domain.units import Amount
 from taperline.schemas.plans import PlanInput, stored_content
-from taperline.services import audit, plans, progress
+from taperline.services import audit, messages, plans, progress
 from taperline.services.adherence import day_logs_many
 from taperline.services.authz import AccessDenied, require
 from taperline.services.people import find_user, local_today
@@ -72,6 +72,7 @@ class CaseloadRow:
     last_checkin: dt.date | None  # the last daily check-in
     days_since_checkin: int | None  # None: never checked in
     risk: RiskSignal | None = None  # the relapse-risk signal (services.progress)
+    unread_messages: int = 0  # messages from the person (or others) the viewer has not opened
 
     @property
     def urgency(self) -> tuple[int, float, str]:
@@ -111,6 +112,7 @@ def caseload(
     last_checkins = _last_daily_checkins(session, ids)
     approved = _approved_plans(session, ids)
     risks = progress.risk_for_people(session, people, clock)  # two queries for everyone
+    unread = messages.unread_for(session, actor.user_id, ids) if actor.user_id else {}
 
     todays = {person.id: local_today(person, clock) for person in people}
     logs = day_logs_many(
@@ -148,6 +150,7 @@ def caseload(
                 last_checkin=last,
                 days_since_checkin=None if last is None else max(0, (today - last).days),
                 risk=risks.get(person.id),
+                unread_messages=unread.get(person.id, 0),
             )
         )
     rows.sort(key=lambda row: row.urgency)

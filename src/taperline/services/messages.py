@@ -417,8 +417,9 @@ def _open_alert_id(session: Session, person_id: int, rule_id: str, day: dt.date)
 
 
 def my_handle(session: Session, actor: Actor) -> str:
-    """The handle of the acting person (for /me routes)."""
+    """The handle of the acting person (for /me routes); other roles have no messages of
+    their own (a clinician reads them on each person's page)."""
     user = _sender(session, actor)
-    if user.role is not Role.PERSON:
-        raise InvalidInput("as", "only a person has their own messages; open a person's page")
+    if user.role != Role.PERSON:
+        raise AccessDenied(actor, Action.MESSAGE_READ, None)
     return user.handle

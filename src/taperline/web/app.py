@@ -27,6 +27,7 @@ from taperline.web.routes import (
     clinician,
     evidence,
     evidence_api,
+    messages,
     notifications,
     person,
     progress,
@@ -99,6 +100,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(sos.router)
     app.include_router(circle.router)
     app.include_router(circle.api_router, prefix="/api/v1")
+    app.include_router(messages.router)
+    app.include_router(messages.api_router, prefix="/api/v1")
     app.include_router(sos.api_router, prefix="/api/v1")
     # Outermost: its headers go on every answer, error pages included. Plain ASGI rather than
     # @app.middleware("http"), which costs a task and a stream per request.
