@@ -23,7 +23,9 @@ def test_send_list_show_and_reply(run) -> None:  # type: ignore[no-untyped-def] 
     ok(run("--as", "cleo", "messages", "send", "--thread", "1", input="Thanks, noted.\n"))
     mine = ok(run("--as", "pat", "messages", "show", "1"))
     assert "Thanks, noted." in mine and "read by Cleo Park" in mine
-    assert json.loads(ok(run("--as", "cleo", "messages", "list", "pat", "--json")))[0]["unread"] == 0
+    assert (
+        json.loads(ok(run("--as", "cleo", "messages", "list", "pat", "--json")))[0]["unread"] == 0
+    )
 
 
 @pytest.mark.usefixtures("clinic")
