@@ -24,7 +24,7 @@ from taperline.domain.instruments.base import Score
 from taperline.domain.types import Category, CheckinKind, Role
 from taperline.domain.units import Amount
 from taperline.schemas.checkins import CheckinCreate
-from taperline.services import audit, safety, status
+from taperline.services import audit, rewards, safety, status
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
 
@@ -128,6 +128,15 @@ def submit_checkin(
             )
         return _replay(session, clock, actor, person, earlier, payload_hash)
     status.record(session, person.id, checkin_id, prepared)
+    rewards.on_checkin(
+        session,
+        clock,
+        actor,
+        person,
+        checkin_id=checkin_id,
+        checkin_date=prepared.checkin_date,
+        kind=submission.kind,
+    )
     # Judged as of the day it is about: a back-filled check-in sees the days before it.
     findings = safety.evaluate_checkin(
         session,

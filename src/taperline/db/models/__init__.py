@@ -7,6 +7,7 @@ from taperline.db.models.circle import CircleMember, Message, MessageRead, Messa
 from taperline.db.models.engagement import ContactPreference, Job, Notification
 from taperline.db.models.people import CareRelationship, Clinic, Medication, PersonCondition, User
 from taperline.db.models.plans import PlanVersion
+from taperline.db.models.rewards import RewardEnrolment, RewardEntry, RewardProgramme
 from taperline.db.models.safety import Alert, Finding
 from taperline.db.models.status import LatestScore, PersonStatus
 
@@ -32,6 +33,9 @@ __all__ = [
     "PersonCondition",
     "PersonStatus",
     "PlanVersion",
+    "RewardEnrolment",
+    "RewardEntry",
+    "RewardProgramme",
     "User",
     "WebSession",
 ]
