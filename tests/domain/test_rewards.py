@@ -23,12 +23,12 @@ from taperline.domain.rewards import (
 )
 
 DAY = dt.date(2026, 3, 14)
-# The shape of Higgins et al. 1994, in cents: $2.50 first, +$1.25 each time, $10 every third.
-HIGGINS_SHAPE = Rule(Behaviour.NEGATIVE_UDS, first=250, step=125, bonus_every=3, bonus=1000)
+# An escalating voucher schedule in cents (numbers chosen for the test, not from a paper).
+ESCALATING = Rule(Behaviour.NEGATIVE_UDS, first=250, step=125, bonus_every=3, bonus=1000)
 
 
 def test_values_escalate_with_a_bonus_every_third() -> None:
-    values = [HIGGINS_SHAPE.value(n) for n in range(1, 7)]
+    values = [ESCALATING.value(n) for n in range(1, 7)]
     assert values == [250, 375, 500 + 1000, 625, 750, 875 + 1000]
 
 
