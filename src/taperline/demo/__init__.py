@@ -25,7 +25,7 @@ from taperline.demo.personas import PERSONAS
 from taperline.demo.personas import _plan as _plan  # the benches build plans with it
 from taperline.demo.personas import _taper as _taper
 from taperline.demo.support import DEMO_PASSWORD as DEMO_PASSWORD
-from taperline.demo.support import _seed_circles, _seed_messages
+from taperline.demo.support import _seed_circles, _seed_messages, _seed_rewards
 from taperline.domain.access import Actor
 from taperline.domain.types import Role
 from taperline.services import people
@@ -84,6 +84,7 @@ def seed(session: Session, clock: Clock, actor: Actor) -> DemoResult:
         user.email = f"{user.handle}@example.org"
     _seed_circles(session, clock)
     _seed_messages(session, clock)
+    _seed_rewards(session, clock)
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
@@ -100,3 +100,72 @@ def _seed_circles(session: Session, clock: Clock) -> None:
             .where(Job.dedupe_key == f"invite:circle:{sent.member.id}")
             .values(state="done", payload={"to": address, "sent": False})
         )
+
+
+# The demo clinic's programme: the clinic's own choice of numbers, for the demonstration (the
+# shape, not the amounts, follows the published escalating-voucher schedules).
+DEMO_RULES = (
+    ("checkin_on_time", {"first": 10, "step": 5, "cap": 50}),
+    ("negative_uds", {"first": 100, "step": 50, "cap": 1000, "bonus_every": 3, "bonus": 200}),
+    ("counseling_session", {"first": 50, "step": 25, "cap": 200}),
+)
+# (person, weeks of history, screen results oldest first: True negative, False positive/missed)
+REWARDED = (("alex", (True, True, True, False, True, True)), ("gray", (True, True)))
+
+
+def _seed_rewards(session: Session, clock: Clock) -> None:
+    """A reward programme (vouchers, in cents), two people enrolled, and their history:
+    weekly screens and sessions entered by Dr. Park, and the check-ins of the last two weeks,
+    each earned through the service as of its own day; one voucher redeemed."""
+    from taperline.clock import FixedClock
+    from taperline.db.models import Checkin
+    from taperline.services import rewards
+
+    cleo = people.find_user(session, "cleo")
+    staff = _as(cleo)
+    rules = [
+        rewards.rule_from({"behaviour": b} | numbers, i)
+        for i, (b, numbers) in enumerate(DEMO_RULES)
+    ]
+    rewards.configure(
+        session, clock, staff, name="Recovery vouchers", unit="voucher_cents",
+        unit_note="Vouchers for groceries, transport or phone credit, from the front desk",
+        rules=rules,
+    )  # fmt: skip
+    for handle, screens in REWARDED:
+        person = people.find_user(session, handle)
+        today = people.local_today(person, clock)
+        start = today - dt.timedelta(weeks=len(screens))
+        rewards.enrol(
+            session,
+            FixedClock(clock.now() - dt.timedelta(weeks=len(screens))),
+            staff,
+            handle,
+            on=True,
+        )
+        for week, negative in enumerate(screens):
+            day = start + dt.timedelta(weeks=week, days=1)
+            at = FixedClock(clock.now() - (today - day))
+            rewards.record(
+                session, at, staff, handle, behaviour="negative_uds", day=day, met=negative,
+                note="" if negative else "Positive for opioids; talked it through",
+            )  # fmt: skip
+            rewards.record(
+                session, at, staff, handle, behaviour="counseling_session", day=day, met=True
+            )
+        daily = session.execute(
+            select(Checkin.id, Checkin.checkin_date)
+            .where(
+                Checkin.person_id == person.id,
+                Checkin.kind == "daily",
+                Checkin.checkin_date > today - dt.timedelta(days=14),
+            )
+            .order_by(Checkin.checkin_date, Checkin.id)
+        ).all()
+        for checkin_id, day in daily:
+            at = FixedClock(clock.now() - (today - day))
+            rewards.on_checkin(
+                session, at, _as(person), person,
+                checkin_id=checkin_id, checkin_date=day, kind="daily",
+            )  # fmt: skip
+    rewards.redeem(session, clock, staff, "alex", amount=500, note="Bus pass top-up")
