@@ -211,3 +211,27 @@ def test_a_new_programme_version_applies_from_then_on(session: Session, clock: F
             session, clock, actor_for(people.cleo), "pat", behaviour="counseling_session",
             day=today, met=True,
         )  # fmt: skip
+
+
+def test_progress_says_what_the_next_success_earns(session: Session, clock: FixedClock) -> None:
+    people = cast(session, clock)
+    _programme(session, clock, people)
+    today = clock.today()
+    for days_ago in (2, 1, 0):
+        _uds(session, clock, people, today - dt.timedelta(days=days_ago), True)
+    pat = actor_for(people.pat)
+    submit(session, clock, pat, "pat", checkin_data(today))
+    view = rewards.ledger(session, clock, pat, "pat")
+    by = {p.behaviour: p for p in view.progress}
+    assert (by[Behaviour.NEGATIVE_UDS].streak, by[Behaviour.NEGATIVE_UDS].next_value) == (3, 625)
+    assert (by[Behaviour.CHECKIN_ON_TIME].streak, by[Behaviour.CHECKIN_ON_TIME].next_value) == (
+        1,
+        2,
+    )
+    later = FixedClock(clock.now() + dt.timedelta(days=3))  # two days without a check-in
+    by = {p.behaviour: p for p in rewards.ledger(session, later, pat, "pat").progress}
+    assert (by[Behaviour.CHECKIN_ON_TIME].streak, by[Behaviour.CHECKIN_ON_TIME].next_value) == (
+        0,
+        1,
+    )
+    assert by[Behaviour.COUNSELING].next_value == 100

@@ -589,12 +589,9 @@ def ledger(session: Session, clock: Clock, actor: Actor, handle: str) -> Rewards
     for rule in programme.rules if programme else ():
         last = _last_event(session, person.id, rule.behaviour)
         current = 0 if last is None or not last.met else last.streak
-        if rule.behaviour is Behaviour.CHECKIN_ON_TIME and last and last.met:
-            if (today - last.day).days > 1:
-                current = 0  # a day was missed since: the next one starts again
-        upcoming = next_streak(rule.behaviour, last, today) if last and last.day < today else 1
-        if rule.behaviour is Behaviour.CHECKIN_ON_TIME and last and last.day == today:
-            upcoming = current + 1  # tomorrow's
+        if rule.behaviour is Behaviour.CHECKIN_ON_TIME and last and (today - last.day).days > 1:
+            current = 0  # a day was missed since: the next one starts again
+        upcoming = current + 1
         progress.append(
             Progress(
                 behaviour=rule.behaviour,
