@@ -32,6 +32,7 @@ from taperline.web.routes import (
     person,
     progress,
     rewards,
+    rewards_api,
     sos,
 )
 
@@ -104,7 +105,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(messages.router)
     app.include_router(messages.api_router, prefix="/api/v1")
     app.include_router(rewards.router)
-    app.include_router(rewards.api_router, prefix="/api/v1")
+    app.include_router(rewards_api.api_router, prefix="/api/v1")
     app.include_router(sos.api_router, prefix="/api/v1")
     # Outermost: its headers go on every answer, error pages included. Plain ASGI rather than
     # @app.middleware("http"), which costs a task and a stream per request.
