@@ -19,6 +19,7 @@ from taperline.services.messages import Sent, ThreadSummary, ThreadView
 from taperline.services.people import find_user
 from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep, WriterDep
 from taperline.web.routes.api_v1 import WRITES, companion_router
+from taperline.web.routes.person import SEVERITY_LABELS
 from taperline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,8 +30,6 @@ Body = Annotated[str, Form(max_length=MAX_BODY * 4)]
 Subject = Annotated[str, Form(max_length=MAX_SUBJECT * 4)]
 Handle = Annotated[str, Path(max_length=100, description="The person's handle")]
 ThreadId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The conversation's id")]
-
-SEVERITY_LABELS = {"urgent": "Urgent", "warning": "Warning", "info": "Note"}
 
 
 def _sentence(error: InvalidInput) -> str:
