@@ -60,12 +60,20 @@ def prepare_checkin(
         raise InvalidInput("kind", "visit check-ins are recorded by a clinician")
 
     scores: list[Score] = []
+    seen: dict[str, str] = {}
     for instrument_id, answers in responses.items():
         field = f"responses.{instrument_id}"
         try:
             instrument = registry.get(instrument_id)
         except InvalidInput as error:
             raise InvalidInput(field, error.problem) from None
+        if instrument.id in seen:
+            raise InvalidInput(
+                field,
+                f"{instrument.name} is answered twice (also as '{seen[instrument.id]}'); "
+                "give each questionnaire once",
+            )
+        seen[instrument.id] = instrument_id
         if instrument.rater is Rater.CLINICIAN and kind is not CheckinKind.VISIT:
             raise InvalidInput(
                 field, f"{instrument.name} is rated by a clinician at a visit (kind 'visit')"

@@ -230,6 +230,14 @@ class ItemScale:
 
     def _validate(self, answers: object) -> list[int | None]:
         if isinstance(answers, Mapping):
+            known = {item.key for item in self.items}
+            unknown = sorted(str(key) for key in answers if key not in known)
+            if unknown:
+                raise InvalidInput(
+                    str(unknown[0]),
+                    f"is not an item of {self.name} (its items are "
+                    f"{', '.join(item.key for item in self.items)})",
+                )
             answers = [answers.get(item.key) for item in self.items]
         if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
             raise InvalidInput(
