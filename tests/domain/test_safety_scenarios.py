@@ -168,6 +168,16 @@ SCENARIOS: list[tuple[str, dict[str, Any], set[str]]] = [
         {"dose.concentrate_or_7oh", *KRATOM},
     ),
     (
+        "a misspelt medicine: not checked, and said so",
+        situation(meds=("luvoxx 50mg",)),
+        {"notice.unrecognised_medicine"},
+    ),
+    (
+        "a sleep aid not in the substance list",
+        situation(meds=("ZzzQuil",)),
+        {"notice.unrecognised_medicine"},
+    ),
+    (
         "'7-OH tablets' among the medications",
         situation(meds=("7-OH tablets",)),
         {"dose.concentrate_or_7oh", *KRATOM},

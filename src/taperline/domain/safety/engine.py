@@ -7,11 +7,19 @@ from taperline.domain.safety import substances
 from taperline.domain.safety.context import CheckinEvent, SafetyContext
 from taperline.domain.safety.findings import Finding
 from taperline.domain.safety.knowledge import Knowledge
-from taperline.domain.safety.rules import dose_limits, interactions, red_flags, taper, trends, use
+from taperline.domain.safety.rules import (
+    coverage,
+    dose_limits,
+    interactions,
+    red_flags,
+    taper,
+    trends,
+    use,
+)
 from taperline.domain.safety.rules.base import Facts
 from taperline.domain.safety.substances import Present
 
-FAMILIES = (red_flags, dose_limits, interactions, trends, taper, use)
+FAMILIES = (red_flags, dose_limits, interactions, trends, taper, use, coverage)
 
 
 def evaluate(context: SafetyContext, knowledge: Knowledge) -> list[Finding]:

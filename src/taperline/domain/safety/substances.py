@@ -89,3 +89,87 @@ class Present:
         if kind == "class" and name:
             return name in self.substance.classes
         return self.substance.id == selector
+
+
+# -- names Taperline does not recognise ----------------------------------------------------
+
+_DOSE_WORDS = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|ug|g|ml|iu|units?|%)?\b|\b(?:mg|mcg|ml|tablets?|tabs?|"
+    r"capsules?|caps?|pills?|films?|strips?|sprays?|drops?|daily|nightly|bid|tid|qd|qhs|prn|"
+    r"er|xr|sr|cr|dr|hcl)\b",
+    re.IGNORECASE,
+)
+SUGGESTION_CUTOFF = 80  # rapidfuzz WRatio, 0-100: below this a guess is more noise than help
+MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    alias: str  # what the person may have meant, as the knowledge base spells it
+    substance: Substance
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecognised:
+    """A medicine name nothing in the knowledge base matches, and what it may have meant.
+    Suggestions are offered for a person or clinician to confirm; never applied."""
+
+    name: str
+    source: str  # "medication", "plan" or "logged"
+    suggestions: tuple[Suggestion, ...]
+
+    def did_you_mean(self) -> str:
+        if not self.suggestions:
+            return ""
+        options = [
+            s.alias if s.alias == s.substance.name else f"{_title(s.alias)} ({s.substance.name})"
+            for s in self.suggestions
+        ]
+        return " or ".join(options)
+
+
+def _title(alias: str) -> str:
+    return alias[:1].upper() + alias[1:]
+
+
+def core_name(text: str) -> str:
+    """The name without strengths, forms and schedules: 'luvoxx 50mg tablets' -> 'luvoxx'."""
+    return " ".join(_DOSE_WORDS.sub(" ", text).split()).strip(" -/,.;:")
+
+
+def suggest(knowledge: Knowledge, text: str) -> tuple[Suggestion, ...]:
+    """Aliases close to `text` (typing slips, near spellings), best first, one per substance."""
+    from rapidfuzz import fuzz, process, utils
+
+    query = core_name(text)
+    if len(query) < 3:
+        return ()
+    aliases = [(alias, substance) for substance in knowledge.substances.values()
+               for alias in substance.aliases]  # fmt: skip
+    found = process.extract(
+        query,
+        [alias for alias, _ in aliases],
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        score_cutoff=SUGGESTION_CUTOFF,
+        limit=20,
+    )
+    best: dict[str, Suggestion] = {}
+    for alias, score, index in found:
+        substance = aliases[index][1]
+        if substance.id not in best:
+            best[substance.id] = Suggestion(alias, substance, float(score))
+    ranked = sorted(best.values(), key=lambda s: (-s.score, s.alias))
+    return tuple(ranked[:MAX_SUGGESTIONS])
+
+
+def unrecognised(knowledge: Knowledge, names: list[tuple[str, str]]) -> list[Unrecognised]:
+    """Of (name, source) pairs, those no alias matches, with suggestions; blanks ignored."""
+    out: dict[str, Unrecognised] = {}
+    for name, source in names:
+        cleaned = " ".join(name.split())
+        if not cleaned or recognise(knowledge, cleaned) or cleaned.lower() in out:
+            continue
+        out[cleaned.lower()] = Unrecognised(cleaned, source, suggest(knowledge, cleaned))
+    return list(out.values())

@@ -27,4 +27,5 @@ TRIGGERS: dict[str, str] = {
     "notice.kratom_not_approved": "Any kratom in the picture (logged, planned or listed).",
     "notice.naloxone": "Any kratom product or other opioid in the picture, or reported non-prescribed opioid use.",
     "notice.melatonin_children": "Any melatonin in the picture.",
+    "notice.unrecognised_medicine": "A medicine name (in the profile, a plan item or a logged dose of another medication or MOUD) that matches no alias in the knowledge base; one finding per name, with up to three suggestions from fuzzy matching (rapidfuzz WRatio of at least 80), offered and never applied.",
 }
