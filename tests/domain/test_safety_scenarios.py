@@ -173,9 +173,29 @@ SCENARIOS: list[tuple[str, dict[str, Any], set[str]]] = [
         {"notice.unrecognised_medicine"},
     ),
     (
-        "a sleep aid not in the substance list",
-        situation(meds=("ZzzQuil",)),
+        "a sedating antihistamine not in the substance list",
+        situation(meds=("hydroxyzine 25mg",)),
         {"notice.unrecognised_medicine"},
+    ),
+    (
+        "kratom with an over-the-counter sleep aid",
+        situation(checkin(kratom(3)), meds=("ZzzQuil",)),
+        {"interaction.kratom_sedating_medicine", *KRATOM},
+    ),
+    (
+        "an opioid with a sedating antihistamine",
+        situation(meds=("oxycodone 5 mg", "Benadryl")),
+        {"interaction.opioid_sedating_medicine", "notice.naloxone"},
+    ),
+    (
+        "loperamide logged above the label's daily maximum",
+        situation(checkin(dose("other_medication", 24, product="Imodium"))),
+        {"dose.loperamide_above_label"},
+    ),
+    (
+        "loperamide at the label dose raises nothing",
+        situation(checkin(dose("other_medication", 4, product="loperamide"))),
+        set(),
     ),
     (
         "'7-OH tablets' among the medications",

@@ -1,4 +1,5 @@
-"""Dose limits (safety-evidence.md §H): kratom, concentrates and 7-OH, melatonin, magnesium."""
+"""Dose limits (safety-evidence.md §H): kratom, concentrates and 7-OH, melatonin, magnesium;
+loperamide above its label maximum (FDA 2016)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def evaluate(facts: Facts) -> list[Finding]:
         *_rising(facts),
         *_melatonin(facts),
         *_magnesium(facts),
+        *_loperamide(facts),
     ]
 
 
@@ -193,6 +195,31 @@ def _magnesium(facts: Facts) -> list[Finding]:
                 involved=("magnesium",),
                 values={"amount": f"{number(day)} mg", "limit": f"{number(limit)} mg"},
                 detail=f"{number(day)} mg supplemental magnesium in one day",
+            )
+        ]
+    return []
+
+
+def _loperamide(facts: Facts) -> list[Finding]:
+    from taperline.domain.safety.substances import of_dose
+
+    day = sum(
+        (
+            d.amount.to(Unit.MG).value
+            for d in facts.doses
+            if d.amount.dimension is Dimension.MASS
+            and any(s.id == "loperamide" for s in of_dose(facts.knowledge, d))
+        ),
+        Decimal(0),
+    )
+    limit = facts.param("dose.loperamide_above_label", "above_mg")
+    if day > limit:
+        return [
+            facts.finding(
+                "dose.loperamide_above_label",
+                involved=("loperamide",),
+                values={"amount": f"{number(day)} mg", "limit": f"{number(limit)} mg"},
+                detail=f"{number(day)} mg in one day",
             )
         ]
     return []

@@ -16,6 +16,7 @@ TRIGGERS: dict[str, str] = {
     "dose.melatonin_nightly_caution": "Melatonin logged on one day adds up to more than `above_mg` mg (and not above the escalation level).",
     "dose.melatonin_nightly_escalate": "Melatonin logged on one day adds up to more than `above_mg` mg.",
     "dose.magnesium_above_ul": "Supplemental magnesium logged on one day adds up to more than `above_mg` mg.",
+    "dose.loperamide_above_label": "Loperamide (a logged dose whose product the knowledge base recognises as loperamide, in a mass unit) adds up to more than `above_mg` mg on one day.",
     "trend.sows_rising": "The mean SOWS total over the last `recent_days` days (all reported) is at least `min_rise` points above the mean of the `baseline_days` days before (at least half of them reported).",
     "trend.cows_rising": "The latest visit's COWS total is in a higher published band than the previous visit's (raised with the visit that records it, not with later daily check-ins).",
     "trend.craving_high": "The daily craving rating was `at_least` or more on each of the last `consecutive_days` days.",
