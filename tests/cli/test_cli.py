@@ -371,3 +371,18 @@ def test_a_clinician_enrols_a_second_factor_only_with_a_right_code(run) -> None:
             pyotp.TOTP(secret).at(noon),
         )
     )
+
+
+@pytest.mark.usefixtures("clinic")
+def test_an_unrecognised_medicine_is_said_and_can_be_corrected(run) -> None:  # type: ignore[no-untyped-def]
+    out = ok(run("person", "medication", "pat", "luvoxx 50mg", "--category", "other_medication"))
+    assert "does not recognise 'luvoxx 50mg'" in out and "Did you mean Luvox (fluvoxamine)?" in out
+    medication = re.search(r"medication (\d+)\)", out)
+    assert medication is not None
+    assert "NOT RECOGNISED" in ok(run("person", "show", "pat"))
+    fails(
+        run("--as", "cleo", "person", "medication-fix", "pat", medication.group(1), "luvoxxx"),
+        "does not recognise",
+    )
+    ok(run("--as", "cleo", "person", "medication-fix", "pat", medication.group(1), "Luvox"))
+    assert "NOT RECOGNISED" not in ok(run("person", "show", "pat"))

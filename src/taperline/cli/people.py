@@ -140,18 +140,24 @@ def person_show(handle: Annotated[str, typer.Argument(help="The person's handle.
     out.print(f"Clinicians: {', '.join(person.clinicians) or 'none yet'}")
     out.print(f"Conditions: {', '.join(c.value for c in person.conditions) or 'none recorded'}")
     if person.medications:
-        table = Table("medication", "kind", "amount", "schedule", "prescribed")
+        table = Table("id", "medication", "kind", "amount", "schedule", "prescribed", "checked")
         for m in person.medications:
             table.add_row(
+                str(m.id),
                 m.name,
                 m.category.value,
                 str(m.amount) if m.amount else "—",
                 m.schedule or "—",
                 "yes" if m.prescribed else "no",
+                "yes" if m.recognised else _not_recognised(m.did_you_mean),
             )
         out.print(table)
     else:
         out.print("Medications: none recorded")
+
+
+def _not_recognised(guess: str) -> str:
+    return f"NOT RECOGNISED; did you mean {guess}?" if guess else "NOT RECOGNISED"
 
 
 @person_app.command("condition")
@@ -189,8 +195,11 @@ def person_medication(
             "--unit" if unit is None else "--amount", "give --amount and --unit together"
         )
     parsed = Amount.parse(amount, unit) if amount is not None and unit is not None else None
+    from taperline.domain.safety import substances
+    from taperline.knowledge import load
+
     with STATE.work() as (session, actor):
-        people_service.add_medication(
+        medication = people_service.add_medication(
             session,
             STATE.clock,
             actor,
@@ -201,7 +210,34 @@ def person_medication(
             schedule=schedule,
             prescribed=not not_prescribed,
         )
-    out.print(f"Recorded {name} for {handle}.")
+    out.print(f"Recorded {name} for {handle} (medication {medication.id}).")
+    for unread in substances.unrecognised(load(), [(name, "medication")]):
+        guess = unread.did_you_mean()
+        out.print(
+            f"[bold yellow]Taperline does not recognise '{name}': its interactions are not "
+            f"checked.[/]"
+            + (
+                f" Did you mean {guess}? Correct it with `taperline person "
+                f"medication-fix {handle} {medication.id} NAME`."
+                if guess
+                else ""
+            )
+        )
+
+
+@person_app.command("medication-fix")
+@handles_errors
+def person_medication_fix(
+    handle: Annotated[str, typer.Argument(help="The person's handle.")],
+    medication: Annotated[int, typer.Argument(help="The medication id (see `person show`).")],
+    name: Annotated[str, typer.Argument(help="The corrected name (one Taperline recognises).")],
+) -> None:
+    """Correct a medication's name, for example to a 'did you mean' suggestion."""
+    from taperline.services import medications
+
+    with STATE.work() as (session, actor):
+        fixed = medications.rename(session, STATE.clock, actor, handle, medication, name)
+    out.print(f"Medication {fixed.id} is now '{fixed.name}'; its interactions are checked.")
 
 
 @person_app.command("invite")

@@ -47,6 +47,9 @@ class MedicationView:
     schedule: str
     prescribed: bool
     started_on: dt.date | None
+    recognised: bool = True  # False: the safety engine cannot read the name
+    suggestions: tuple[str, ...] = ()  # aliases it may have meant, to confirm, never applied
+    did_you_mean: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +386,11 @@ def show_person(session: Session, clock: Clock, actor: Actor, handle: str) -> Pe
 
 
 def _medication_view(medication: Medication) -> MedicationView:
+    from taperline.domain.safety import substances
+    from taperline.knowledge import load
+
+    found = substances.unrecognised(load(), [(medication.name, "medication")])
+    unread = found[0] if found else None
     amount = (
         from_thousandths(medication.amount_thousandths, medication.unit)
         if medication.amount_thousandths is not None and medication.unit
@@ -396,6 +404,9 @@ def _medication_view(medication: Medication) -> MedicationView:
         schedule=medication.schedule,
         prescribed=medication.prescribed,
         started_on=medication.started_on,
+        recognised=unread is None,
+        suggestions=tuple(x.alias for x in unread.suggestions) if unread else (),
+        did_you_mean=unread.did_you_mean() if unread else "",
     )
 
 

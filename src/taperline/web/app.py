@@ -27,6 +27,7 @@ from taperline.web.routes import (
     clinician,
     evidence,
     evidence_api,
+    medications,
     messages,
     notifications,
     person,
@@ -102,6 +103,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(sos.router)
     app.include_router(circle.router)
     app.include_router(circle.api_router, prefix="/api/v1")
+    app.include_router(medications.router)
+    app.include_router(medications.api_router, prefix="/api/v1")
     app.include_router(messages.router)
     app.include_router(messages.api_router, prefix="/api/v1")
     app.include_router(rewards.router)
