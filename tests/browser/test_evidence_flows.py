@@ -36,7 +36,7 @@ def test_pasted_text_comes_back_with_each_claim_graded_in_words(
     expect(magnesium).to_have_class("claim grade-no-evidence")
     expect(magnesium).to_contain_text("[No evidence]")
     expect(results.locator("mark.claim", has_text="immune system")).to_contain_text(
-        "[Not assessed]"
+        "[Not in the library — not graded]"
     )
     expect(results.get_by_role("link", name="Kratom contains natural magnesium")).to_be_visible()
     screenshot(page, "flow-evidence-check-alex")

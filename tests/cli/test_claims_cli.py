@@ -49,7 +49,7 @@ def test_the_terminal_report_and_the_html_report(tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["claims", "check", str(ARTICLE), "--html", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Contradicted" in result.stdout and "Not assessed" in result.stdout
+    assert "Contradicted" in result.stdout and "Not in the library — not graded" in result.stdout
     assert "kratom-natural-magnesium" in result.stdout
     page = out.read_text(encoding="utf-8")
     assert "<script" not in page

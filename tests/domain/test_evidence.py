@@ -173,3 +173,34 @@ def test_the_notes_beside_a_plan_are_about_what_it_involves() -> None:
     both = [c.id for c in claims_for_substances(LIBRARY, ["kratom", "magnesium"], tapering=True)]
     assert "kratom-natural-magnesium" in both and "kratom-safe-alternative-to-opioids" in both
     assert claims_for_substances(LIBRARY, ["other_medication"]) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This ancient leaf boosts energy and immunity.",
+        "Our blend supports a healthy mood and sharp focus.",
+        "Taken daily, it melts stress and relieves aches.",
+        "Proven to help your liver detox naturally.",
+    ],
+)
+def test_a_health_claim_on_no_known_topic_is_listed_not_graded(
+    lexical: LexicalMatcher, sentence: str
+) -> None:
+    report = check_text(f"{sentence} Free shipping on orders over fifty dollars.", LIBRARY, lexical)
+    statuses = [r.status for r in report.results]
+    assert statuses == [Status.NOT_ASSESSED, Status.NOT_A_CLAIM]
+    assert report.counts["not assessed"] == 1
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Does it help with energy?",
+        "Our customer service team is here to help.",
+        "Read about the history of the plant.",
+    ],
+)
+def test_questions_and_shop_talk_are_not_claims(lexical: LexicalMatcher, sentence: str) -> None:
+    [result] = check_text(sentence, LIBRARY, lexical).results
+    assert result.status is Status.NOT_A_CLAIM

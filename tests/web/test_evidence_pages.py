@@ -59,7 +59,9 @@ def test_the_checker_highlights_each_claim_by_grade_in_words(app_client: TestCli
     assert graded["Kratom's natural magnesium content supports your recovery."] == "no-evidence"
     assert graded["Kratom boosts your immune system."] == "not-assessed"
     assert "Our shop ships worldwide." not in graded
-    assert "[No evidence]" in page.text and "[Not assessed]" in page.text  # not colour alone
+    assert (
+        "[No evidence]" in page.text and "[Not in the library — not graded]" in page.text
+    )  # not colour alone
 
 
 def test_the_checker_names_the_field_when_the_text_is_empty(app_client: TestClient) -> None:

@@ -162,14 +162,14 @@ def _print_report(report: CheckReport, name: str) -> None:
     claims = report.claims
     out.print(
         f"[bold]{escape(name)}[/]: {len(report.results)} sentences, "
-        f"{len(claims)} health claim(s) on our topics (method: {report.method})."
+        f"{len(claims)} health claim(s) (method: {report.method})."
     )
     summary = ", ".join(
         f"{report.counts[g.value]} {g.value}" for g in GRADE_ORDER if report.counts[g.value]
     )
     not_assessed = report.counts[Status.NOT_ASSESSED.value]
     if not_assessed:
-        summary += f"{', ' if summary else ''}{not_assessed} not assessed"
+        summary += f"{', ' if summary else ''}{not_assessed} not in the library (not graded)"
     if summary:
         out.print(summary + ".")
     for result in worst_first(claims):
@@ -177,8 +177,8 @@ def _print_report(report: CheckReport, name: str) -> None:
         out.print(f'[bold]"{escape(result.sentence.text)}"[/]')
         if result.match is None:
             out.print(
-                "  [bold]Not assessed[/]: a health claim the library does not cover. "
-                "Ask your clinician about it."
+                "  [bold]Not in the library — not graded[/]: a health claim the library "
+                "does not cover, so it has no grade. Ask your clinician about it."
             )
             continue
         claim = result.match.claim

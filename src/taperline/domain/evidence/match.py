@@ -34,6 +34,7 @@ from taperline.domain.evidence.text import (
 from taperline.domain.evidence.text import (
     Sentence,
     is_health_claim,
+    is_outcome_claim,
     is_question,
     negated,
     split_sentences,
@@ -279,7 +280,13 @@ def classify(
     named = [i for i, s in enumerate(sentences) if topics[i] and not is_question(s.text)]
     scores = matcher.scores([sentences[i].text for i in named])
     results = [
-        SentenceResult(s, Status.NOT_A_CLAIM, tuple(sorted(topics[i])))
+        SentenceResult(
+            s,
+            Status.NOT_ASSESSED
+            if not topics[i] and is_outcome_claim(s.text)
+            else Status.NOT_A_CLAIM,
+            tuple(sorted(topics[i])),
+        )
         for i, s in enumerate(sentences)
     ]
     for row, index in enumerate(named):

@@ -74,8 +74,9 @@ def report_dict(report: CheckReport, references: Mapping[str, Reference]) -> dic
         "counts": dict(report.counts),
         "claims": [result_dict(r, references) for r in report.claims],
         "note": (
-            "Grades come from the sources listed with each claim. 'Not assessed' means the "
-            "sentence makes a health claim the library does not cover. Matching is automatic "
+            "Grades come from the sources listed with each claim. 'not assessed' means the "
+            "sentence makes a health claim the library does not cover: it is not in the "
+            "library and not graded. Matching is automatic "
             "and can be wrong: read the explanation before relying on it."
         ),
     }

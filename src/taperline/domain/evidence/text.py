@@ -315,5 +315,33 @@ def is_health_claim(sentence: str, topics: frozenset[Topic]) -> bool:
     return _CUES.search(sentence) is not None
 
 
+# A health claim can name none of our topics ("This ancient leaf boosts energy and
+# immunity"): an outcome word with an assertion is still a claim, reported as not in the
+# library rather than dropped.
+_HEALTH_OUTCOMES = re.compile(
+    r"(?<![\w])(?:energy|energi[sz]\w*|immun\w*|pain\w*|aches?|inflammat\w*|mood\w*|focus\w*|"
+    r"concentrat\w*|libido|weight|metabolism|stress\w*|depress\w*|blood pressure|heart|"
+    r"liver|digest\w*|gut|detox\w*|cancer|diabet\w*|cholesterol|wellness|well-being|"
+    r"wellbeing|vitality|stamina|endurance|brain|memory|cognit\w*|headaches?|nausea|"
+    r"cravings?|addiction|recovery|healing|health|healthy|insomnia|jitters|fatigue)(?![\w])",
+    re.IGNORECASE,
+)
+_ASSERTIONS = re.compile(
+    r"(?<![\w])(?:boost\w*|improv\w*|support\w*|reduc\w*|reliev\w*|relief|cur(?:e|es|ed|ing)|"
+    r"heal\w*|promot\w*|enhanc\w*|help\w*|eas(?:e|es|ed|ing)|fight\w*|protect\w*|"
+    r"prevent\w*|treat\w*|lower\w*|increas\w*|balanc\w*|restor\w*|sharpen\w*|"
+    r"eliminat\w*|banish\w*|melt\w*|burn\w*|strengthen\w*|clears?|cleans\w*|flush\w*|"
+    r"proven|guarantee\w*|safe|harmless)(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def is_outcome_claim(sentence: str) -> bool:
+    """A claim about a health outcome that names none of our topics (not a question)."""
+    if is_question(sentence):
+        return False
+    return bool(_HEALTH_OUTCOMES.search(sentence) and _ASSERTIONS.search(sentence))
+
+
 def negated(text: str) -> bool:
     return _NEGATION.search(text) is not None
