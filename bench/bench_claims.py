@@ -34,6 +34,7 @@ from taperline.domain.evidence.quality import Labelled, measure, parse_labelled 
 from taperline.services import evidence  # noqa: E402
 
 LABELLED = ROOT / "tests" / "fixtures" / "claims_labelled.tsv"
+PUBLIC = ROOT / "tests" / "fixtures" / "claims_public.tsv"  # reworded from public kratom pages
 ARTICLE = ROOT / "docs" / "examples" / "kratom-sleep-stack.md"
 
 
@@ -67,6 +68,7 @@ def main() -> None:
     splits["heldout"] = [r for r in rows if r.split == "heldout"]
     splits["fresh"] = [r for r in rows if r.split == "fresh"]
     splits["all"] = rows
+    splits["public"] = parse_labelled(PUBLIC.read_text(encoding="utf-8"))
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     print(f"labelled set: {len(rows)} sentences ({LABELLED.relative_to(ROOT)})")
     methods: list[tuple[str, Matcher]] = [("lexical", evidence.lexical_matcher())]

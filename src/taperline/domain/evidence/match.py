@@ -256,10 +256,29 @@ def _needed(claim: Claim, matcher: Matcher) -> float:
     return matcher.threshold
 
 
-def _best(row: Matrix, found: frozenset[Topic], library: Library) -> tuple[float, int] | None:
+_SAFETY_WORDS = re.compile(
+    r"(?<![\w])(?:safe\w*|risk\w*|danger\w*|harm\w*|addict\w*|dependen\w+|overdos\w*)(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def _speaks_of_safety(claim: Claim) -> bool:
+    return any(_SAFETY_WORDS.search(text) for text in claim.texts)
+
+
+def _best(
+    row: Matrix, found: frozenset[Topic], library: Library, sentence: str = ""
+) -> tuple[float, int] | None:
+    """The best-scoring claim whose required topics the sentence names. A sentence that also
+    asserts safety or addiction is never matched to a supported claim that says nothing of
+    safety: "works on opioid receptors, but without the risk of addiction" is a safety claim,
+    and grading it by its true half would read as "supported"."""
+    safety = bool(_SAFETY_WORDS.search(sentence))
     best: tuple[float, int] | None = None
     for number, claim in enumerate(library.claims):
         if not set(claim.requires) <= found:
+            continue
+        if safety and claim.grade is Grade.SUPPORTED and not _speaks_of_safety(claim):
             continue
         # prefer the claim that accounts for more of what the sentence names, and penalise
         # one that ignores a subject the sentence names (melatonin in a kratom sentence)
@@ -291,7 +310,7 @@ def classify(
     ]
     for row, index in enumerate(named):
         sentence, found = sentences[index], topics[index]
-        best = _best(scores[row], found, library)
+        best = _best(scores[row], found, library, sentence.text)
         resembles = best is not None and best[0] >= matcher.gate
         if not (resembles or is_health_claim(sentence.text, found)):
             continue

@@ -312,7 +312,7 @@ def is_health_claim(sentence: str, topics: frozenset[Topic]) -> bool:
         return False
     if topics & SUBJECTS and topics & _OUTCOMES:
         return True
-    return _CUES.search(sentence) is not None
+    return _CUES.search(sentence) is not None or is_outcome_claim(sentence)
 
 
 # A health claim can name none of our topics ("This ancient leaf boosts energy and
@@ -323,7 +323,8 @@ _HEALTH_OUTCOMES = re.compile(
     r"concentrat\w*|libido|weight|metabolism|stress\w*|depress\w*|blood pressure|heart|"
     r"liver|digest\w*|gut|detox\w*|cancer|diabet\w*|cholesterol|wellness|well-being|"
     r"wellbeing|vitality|stamina|endurance|brain|memory|cognit\w*|headaches?|nausea|"
-    r"cravings?|addiction|recovery|healing|health|healthy|insomnia|jitters|fatigue)(?![\w])",
+    r"cravings?|addiction|recovery|healing|health|healthy|insomnia|jitters|fatigue|serotonin|"
+    r"dopamine|deaths?|fatal\w*)(?![\w])",
     re.IGNORECASE,
 )
 _ASSERTIONS = re.compile(
@@ -331,7 +332,8 @@ _ASSERTIONS = re.compile(
     r"heal\w*|promot\w*|enhanc\w*|help\w*|eas(?:e|es|ed|ing)|fight\w*|protect\w*|"
     r"prevent\w*|treat\w*|lower\w*|increas\w*|balanc\w*|restor\w*|sharpen\w*|"
     r"eliminat\w*|banish\w*|melt\w*|burn\w*|strengthen\w*|clears?|cleans\w*|flush\w*|"
-    r"proven|guarantee\w*|safe|harmless)(?![\w])",
+    r"proven|guarantee\w*|safe|harmless|lift\w*|uplift\w*|elevat\w*|releas\w*|linked|"
+    r"(?:more|less|better) (?:energy|focus|fatigue|concentration|sleep|mood))(?![\w])",
     re.IGNORECASE,
 )
 
