@@ -119,8 +119,27 @@ class Settings(BaseSettings):
         ),
     )
 
+    backup_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Encrypts backups: 32 bytes in URL-safe base64 (`taperline backup keygen`). No "
+            "default: backups are refused without it. Keep a copy away from the backups."
+        ),
+    )
+    backup_key_file: Path | None = Field(
+        default=None, description="Read the backup key from this file instead."
+    )
+
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
+        if self.backup_key_file is not None:
+            try:
+                key = self.backup_key_file.read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise ValueError(
+                    f"backup_key_file: cannot read {self.backup_key_file}: {error.strerror}"
+                ) from None
+            self.backup_key = SecretStr(key)
         if self.secret_key_file is not None:
             try:
                 value = self.secret_key_file.read_text(encoding="utf-8").strip()

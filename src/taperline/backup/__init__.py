@@ -1,0 +1,1 @@
+"""Encrypted backups and all-or-nothing restores (see docs/operations.md)."""
