@@ -1,5 +1,6 @@
 # Shared by scripts/demo and scripts/test: make .venv with Python 3.11+ and install Taperline
-# into it when pyproject.toml has changed since the last install. Sourced, not run.
+# into it, at the versions in requirements.lock, when pyproject.toml or the lock has changed
+# since the last install. Sourced, not run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,16 +18,18 @@ find_python() {
 
 ensure_venv() {  # $1: the extras to install, e.g. "dev" or ""
   local extras="$1" stamp=".venv/.taperline-installed" want
-  want="$(cat pyproject.toml | sha256sum | cut -c1-16)-${extras}"
+  want="$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)-${extras}"
   if [ ! -x .venv/bin/python ]; then
     "$(find_python)" -m venv .venv
   fi
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
     if [ -n "$extras" ]; then
-      .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[${extras}]"
+      .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+        -c requirements.lock -e ".[${extras}]"
     else
-      .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+      .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+        -c requirements.lock -e .
     fi
     echo "$want" > "$stamp"
   fi

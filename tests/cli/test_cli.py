@@ -386,3 +386,20 @@ def test_an_unrecognised_medicine_is_said_and_can_be_corrected(run) -> None:  # 
     )
     ok(run("--as", "cleo", "person", "medication-fix", "pat", medication.group(1), "Luvox"))
     assert "NOT RECOGNISED" not in ok(run("person", "show", "pat"))
+
+
+def test_production_refuses_to_serve_the_demo_clinic(tmp_path: Path) -> None:
+    env = {
+        "TAPERLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "TAPERLINE_ENVIRONMENT": "production",
+        "TAPERLINE_SECRET_KEY": "a-production-secret-of-more-than-32-characters",
+        "TAPERLINE_AS": None,
+        "COLUMNS": "300",
+    }
+    runner = CliRunner()
+    fails(runner.invoke(app, ["serve", "--demo"], env=env), "--demo is refused in production")
+    demo_env = env | {"TAPERLINE_ENVIRONMENT": "development"}
+    ok(runner.invoke(app, ["demo"], env=demo_env))
+    fails(runner.invoke(app, ["serve"], env=env), "holds the demo clinic")
+    weak = env | {"TAPERLINE_SECRET_KEY": "taperline-development-secret-do-not-use-in-production"}
+    fails(runner.invoke(app, ["serve"], env=weak), "configuration: secret_key: set")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -63,6 +64,10 @@ def handles_errors(function: Callable[P, R]) -> Callable[P, R]:
             err.print(f"[bold red]Error:[/] {error}")
         except (OperationalError, ProgrammingError) as error:
             err.print(f"[bold red]Error:[/] the database could not be used: {_first_line(error)}")
+        except ValidationError as error:  # the settings (environment variables) are wrong
+            for problem in error.errors():
+                message = str(problem["msg"]).removeprefix("Value error, ")
+                err.print(f"[bold red]Error:[/] configuration: {message}", markup=True)
         raise typer.Exit(code=2)
 
     return wrapper

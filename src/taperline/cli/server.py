@@ -7,6 +7,7 @@ import tempfile
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
 from taperline.cli.base import (
     STATE,
@@ -86,6 +87,25 @@ def demo() -> None:
     out.print("Try:  taperline person list   ·   taperline history " + result.people[0])
 
 
+def _refuse_demo_in_production(demo: bool) -> None:
+    """Production never runs with the demo clinic: its accounts share a published password."""
+    from taperline import demo as demo_data
+    from taperline.config import Environment
+    from taperline.db.models import Clinic
+
+    if STATE.settings.environment is not Environment.PRODUCTION:
+        return
+    if demo:
+        raise CliError("--demo is refused in production: the demo logins share a known password")
+    with STATE.work() as (session, _actor):
+        found = session.scalar(select(Clinic.id).where(Clinic.name == demo_data.CLINIC_NAME))
+    if found is not None:
+        raise CliError(
+            "this production database holds the demo clinic, whose logins use the published "
+            "demo password; use TAPERLINE_ENVIRONMENT=demo for it"
+        )
+
+
 @app.command()
 @handles_errors
 def serve(
@@ -112,6 +132,7 @@ def serve(
     from taperline.web.app import SERVE_TODAY_ENV, create_app
 
     migrate.upgrade(STATE.engine)
+    _refuse_demo_in_production(demo)
     if demo:
         with STATE.work() as (session, actor):
             demo_data.seed(session, STATE.clock, actor)
