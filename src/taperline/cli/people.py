@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -250,3 +251,43 @@ def person_invite(handle: Annotated[str, typer.Argument(help="The person's handl
         code = accounts.invite(session, STATE.clock, actor, handle)
     out.print(f"Invitation code for {handle} (valid for 7 days): [bold]{code}[/]")
     out.print("They set their own password at /invite on the Taperline site.")
+
+
+@person_app.command("export")
+@handles_errors
+def person_export(
+    handle: Annotated[str, typer.Argument(help="The person's handle.")],
+    to: Annotated[Path, typer.Option("--out", help="Where to write the JSON file.")],
+) -> None:
+    """Everything held about a person, as JSON (the person with --as, or the operator)."""
+    import json
+
+    from taperline.services import data_rights
+
+    if to.exists():
+        raise InvalidInput("--out", f"{to} already exists; choose a new file name")
+    with STATE.work() as (session, actor):
+        document = data_rights.export(session, STATE.clock, actor, handle)
+    to.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    rows = sum(len(r) for r in document["tables"].values())
+    out.print(f"Wrote {rows} rows from {len(document['tables'])} tables to {to}.")
+
+
+@person_app.command("erase")
+@handles_errors
+def person_erase(
+    handle: Annotated[str, typer.Argument(help="The person's handle.")],
+    confirm: Annotated[str, typer.Option(help="The handle again: erasure cannot be undone.")],
+) -> None:
+    """Erase a person (a clinic admin with --as, or the operator): name, email, handle and free
+    text removed everywhere; records of care kept, de-identified."""
+    from taperline.services import data_rights
+
+    if confirm.strip().lower() != handle.strip().lower():
+        raise InvalidInput("--confirm", "give the person's handle again to confirm the erasure")
+    with STATE.work() as (session, actor):
+        done = data_rights.erase(session, STATE.clock, actor, handle)
+    out.print(
+        f"Erased {handle}: personal data removed from {done.rows_scrubbed} rows, "
+        f"{done.rows_deleted} rows deleted; records of care kept de-identified."
+    )

@@ -25,6 +25,7 @@ from taperline.web.routes import (
     auth,
     circle,
     clinician,
+    data_rights,
     evidence,
     evidence_api,
     medications,
@@ -103,6 +104,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(sos.router)
     app.include_router(circle.router)
     app.include_router(circle.api_router, prefix="/api/v1")
+    app.include_router(data_rights.router)
+    app.include_router(data_rights.api_router, prefix="/api/v1")
     app.include_router(medications.router)
     app.include_router(medications.api_router, prefix="/api/v1")
     app.include_router(messages.router)

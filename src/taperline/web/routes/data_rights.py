@@ -1,0 +1,76 @@
+"""A person's data rights on the web and under /api/v1: download everything held about them
+(/me/export.json, GET /api/v1/me/export), and an admin's erasure of a person
+(POST /api/v1/people/{handle}/erase)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from taperline.domain.errors import InvalidInput
+from taperline.services import data_rights
+from taperline.services.messages import my_handle
+from taperline.web.deps import ClockDep, SessionDep, ViewerDep, WriterDep
+from taperline.web.routes.api_v1 import WRITES, companion_router
+
+router = APIRouter(include_in_schema=False)
+api_router = companion_router("data rights")
+
+Handle = Annotated[str, Path(max_length=100, description="The person's handle")]
+
+
+def _download(document: dict[str, Any], handle: str) -> Response:
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=1),
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="taperline-{handle}.json"'},
+    )
+
+
+@router.get("/me/export.json")
+def export_page(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Response:
+    handle = my_handle(session, viewer.actor)
+    return _download(data_rights.export(session, clock, viewer.actor, handle), handle)
+
+
+class ExportPublic(BaseModel):
+    format: str
+    exported_at: str
+    person: str
+    note: str
+    tables: dict[str, list[dict[str, Any]]] = Field(description="Every row about you, by table")
+
+
+@api_router.get("/me/export", response_model=ExportPublic)
+def export_api(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> ExportPublic:
+    """Everything Taperline holds about you (no passwords or login secrets)."""
+    handle = my_handle(session, viewer.actor)
+    return ExportPublic(**data_rights.export(session, clock, viewer.actor, handle))
+
+
+class EraseInput(BaseModel):
+    confirm: str = Field(max_length=100, description="The person's handle again, to confirm")
+
+
+class ErasedPublic(BaseModel):
+    person_id: int
+    rows_scrubbed: int = Field(description="Rows where the person's name or free text was removed")
+    rows_deleted: int = Field(description="Sessions, tokens, supporters, contact settings, inbox")
+
+
+@api_router.post("/people/{handle}/erase", response_model=ErasedPublic, dependencies=WRITES)
+def erase_api(
+    handle: Handle, body: EraseInput, session: SessionDep, clock: ClockDep, viewer: WriterDep
+) -> ErasedPublic:
+    """Erase a person (a clinic admin): their name, email, handle and free text are removed
+    everywhere; the records of care stay, de-identified. Cannot be undone."""
+    if body.confirm.strip().lower() != handle.strip().lower():
+        raise InvalidInput("confirm", "type the person's handle again to confirm the erasure")
+    done = data_rights.erase(session, clock, viewer.actor, handle)
+    return ErasedPublic(
+        person_id=done.person_id, rows_scrubbed=done.rows_scrubbed, rows_deleted=done.rows_deleted
+    )
