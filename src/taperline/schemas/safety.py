@@ -64,10 +64,10 @@ class DayInput(_Strict):
     date: SaneDate
     checked_in: bool = True
     kratom_grams: AmountValue | None = None
-    sows: int | None = Field(default=None, ge=0, le=64)
-    craving: int | None = Field(default=None, ge=0, le=10)
-    sleep_efficiency: float | None = Field(default=None, ge=0, le=100)
-    cows: int | None = Field(default=None, ge=0, le=48)
+    sows: int | None = Field(default=None, ge=0, le=64, strict=True)
+    craving: int | None = Field(default=None, ge=0, le=10, strict=True)
+    sleep_efficiency: float | None = Field(default=None, ge=0, le=100, strict=True)
+    cows: int | None = Field(default=None, ge=0, le=48, strict=True)
 
 
 Event = Annotated[CheckinEventInput | PlanChangeInput, Field(discriminator="type")]

@@ -27,6 +27,27 @@ _FRAMEWORK_MESSAGES = {
 }
 
 
+def _methods_for(app: FastAPI, path: str) -> set[str]:
+    from fastapi.routing import APIRoute
+
+    methods: set[str] = set()
+    for entry in app.routes:
+        included = getattr(entry, "include_context", None)
+        pairs = (
+            [(included.prefix, r) for r in included.included_router.routes]
+            if included
+            else [("", entry)]
+        )
+        for prefix, route in pairs:
+            if not isinstance(route, APIRoute):
+                continue
+            if prefix and not path.startswith(prefix):
+                continue
+            if route.path_regex.match(path[len(prefix) :] if prefix else path):
+                methods |= set(route.methods or ())
+    return methods
+
+
 def install(app: FastAPI) -> None:
     def problem(request: Request, status: int, field: str | None, message: str) -> Response:
         if wants_json(request):
@@ -53,6 +74,10 @@ def install(app: FastAPI) -> None:
         message = _FRAMEWORK_MESSAGES.get(error.status_code, str(error.detail))
         response = problem(request, error.status_code, None, message)
         response.headers.update(error.headers or {})
+        if error.status_code == 405:  # every method this address takes, over all its routes
+            allowed = _methods_for(app, request.url.path)
+            if allowed:
+                response.headers["Allow"] = ", ".join(sorted(allowed))
         return response
 
     @app.exception_handler(InvalidInput)

@@ -126,15 +126,24 @@ class MarkedPublic(BaseModel):
     changed: int
 
 
+CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"  # a time of day, no offset
+
+
 class ContactPublic(BaseModel):
     email: str | None = Field(default=None, max_length=320, description="Address for emails")
-    emails: bool = Field(default=True, description="Send emails at all")
+    emails: bool = Field(default=True, strict=True, description="Send emails at all")
     details: bool = Field(
-        default=False, description="Put the message itself in emails (else only a pointer)"
+        default=False,
+        strict=True,
+        description="Put the message itself in emails (else only a pointer)",
     )
-    reminders: bool = Field(default=True, description="Dose and check-in reminders")
-    quiet_start: dt.time | None = Field(default=None, description="Quiet hours begin (local)")
-    quiet_end: dt.time | None = Field(default=None, description="Quiet hours end (local)")
+    reminders: bool = Field(default=True, strict=True, description="Dose and check-in reminders")
+    quiet_start: str | None = Field(
+        default=None, pattern=CLOCK, description="Quiet hours begin (local), HH:MM"
+    )
+    quiet_end: str | None = Field(
+        default=None, pattern=CLOCK, description="Quiet hours end (local), HH:MM"
+    )
 
 
 @api_router.get("/notifications", response_model=NotificationsPublic)
@@ -176,15 +185,15 @@ def change_contact(
             reminders=body.reminders,
             email=body.emails,
             email_details=body.details,
-            quiet_start=_minute(body.quiet_start),
-            quiet_end=_minute(body.quiet_end),
+            quiet_start=notifications.parse_clock_time(body.quiet_start, "quiet_start"),
+            quiet_end=notifications.parse_clock_time(body.quiet_end, "quiet_end"),
         ),
     )
     return _contact(user.email, prefs)
 
 
-def _minute(value: dt.time | None) -> dt.time | None:
-    return value.replace(second=0, microsecond=0, tzinfo=None) if value else None
+def _hhmm(value: dt.time | None) -> str | None:
+    return value.strftime("%H:%M") if value else None
 
 
 def _contact(email: str | None, prefs: Preferences) -> ContactPublic:
@@ -193,6 +202,6 @@ def _contact(email: str | None, prefs: Preferences) -> ContactPublic:
         emails=prefs.email,
         details=prefs.email_details,
         reminders=prefs.reminders,
-        quiet_start=prefs.quiet_start,
-        quiet_end=prefs.quiet_end,
+        quiet_start=_hhmm(prefs.quiet_start),
+        quiet_end=_hhmm(prefs.quiet_end),
     )
