@@ -62,7 +62,7 @@ class PlanChangeInput(_Strict):
 
 class DayInput(_Strict):
     date: SaneDate
-    checked_in: bool = True
+    checked_in: bool = Field(default=True, strict=True)
     kratom_grams: AmountValue | None = None
     sows: int | None = Field(default=None, ge=0, le=64, strict=True)
     craving: int | None = Field(default=None, ge=0, le=10, strict=True)
