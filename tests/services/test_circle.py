@@ -16,7 +16,7 @@ from taperline.domain.access import Actor
 from taperline.domain.circle import MAX_SUPPORTERS, Shares, Trend
 from taperline.domain.errors import InvalidInput, NotFound
 from taperline.domain.types import Role
-from taperline.services import circle, people, sos
+from taperline.services import circle, people, sos, supporting
 from taperline.services.authz import AccessDenied
 from tests.actors import Cast, cast
 from tests.factories import actor_for, checkin_data, submit
@@ -64,7 +64,7 @@ def test_invite_join_and_see_only_what_is_shared(session: Session, clock: FixedC
         submit(session, clock, actor_for(who.pat), "pat", checkin_data(date))
     mum = _join(session, clock, token)
     assert mum.role == Role.SUPPORTER.value and mum.email == "mum@example.org"
-    [view] = circle.supporting(session, clock, actor_for(mum))
+    [view] = supporting.supporting(session, clock, actor_for(mum))
     assert view.person_handle == "pat" and view.checked_in_today is True and view.streak == 3
     assert view.trend is None and view.open_alerts is None and view.scores is None
     # The person changes what Mum sees: effective on her very next look.
@@ -77,11 +77,11 @@ def test_invite_join_and_see_only_what_is_shared(session: Session, clock: FixedC
         member.id,
         Shares(checkins=False, trend=True, alerts=True),
     )
-    [view] = circle.supporting(session, clock, actor_for(mum))
+    [view] = supporting.supporting(session, clock, actor_for(mum))
     assert view.checked_in_today is None and view.streak is None
     assert view.trend is Trend.UNKNOWN and view.open_alerts is False
     circle.end(session, clock, actor_for(who.pat), "pat", member.id)
-    assert circle.supporting(session, clock, actor_for(mum)) == []
+    assert supporting.supporting(session, clock, actor_for(mum)) == []
     actions = set(session.scalars(select(AuditEvent.action)))
     assert {"circle.invite", "circle.join", "circle.share", "circle.end", "support.view"} <= actions
 
@@ -172,7 +172,7 @@ def test_a_supporter_reads_nothing_of_the_record(session: Session, clock: FixedC
     with pytest.raises(AccessDenied):
         circle.members(session, clock, actor_for(mum), "pat")
     with pytest.raises(AccessDenied):  # and a clinician is no supporter
-        circle.supporting(session, clock, actor_for(who.cleo))
+        supporting.supporting(session, clock, actor_for(who.cleo))
 
 
 def test_sos_and_missed_checkins_reach_only_those_who_agreed(
@@ -188,7 +188,7 @@ def test_sos_and_missed_checkins_reach_only_those_who_agreed(
     [note] = session.scalars(select(Notification).where(Notification.user_id == mum.id)).all()
     assert note.urgent and "call 911" in note.body
     assert not session.scalars(select(Notification).where(Notification.user_id == dad.id)).all()
-    assert circle.circle_to_tell(session, who.pat.id, about="missed") == []
+    assert supporting.circle_to_tell(session, who.pat.id, about="missed") == []
 
 
 def test_an_operator_cannot_create_a_supporter_account(session: Session, clock: FixedClock) -> None:

@@ -14,7 +14,7 @@ from taperline.clock import FixedClock
 from taperline.db.models import Alert, AuditEvent, Job, Message, Notification
 from taperline.domain.errors import InvalidInput, NotFound
 from taperline.domain.messages import MAX_BODY
-from taperline.services import circle, messages
+from taperline.services import messages, supporting
 from taperline.services.authz import AccessDenied
 from tests.actors import cast
 from tests.factories import actor_for
@@ -178,7 +178,7 @@ def test_a_supporter_never_reads_messages(session: Session, clock: FixedClock) -
     token = _invite(session, clock, people, "mum@example.org", checkins=True, alerts=True)
     mum = _join(session, clock, token)
     sent = messages.start_thread(session, clock, actor_for(people.pat), "pat", "Hi", "Private")
-    assert circle.supporting(session, clock, actor_for(mum))  # she does support Pat
+    assert supporting.supporting(session, clock, actor_for(mum))  # she does support Pat
     with pytest.raises(AccessDenied):
         messages.threads(session, clock, actor_for(mum), "pat")
     with pytest.raises(NotFound):

@@ -105,12 +105,12 @@ def supporting_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """For a supporter (with --as): each person you support, with only what they share."""
-    from taperline.services import circle
+    from taperline.services import supporting
 
     if not STATE.acting_as:
         raise CliError("run `taperline --as YOUR_HANDLE supporting`")
     with STATE.work() as (session, actor):
-        views = circle.supporting(session, STATE.clock, actor)
+        views = supporting.supporting(session, STATE.clock, actor)
     if as_json:
         print_json([asdict(v) | {"shares": list(v.shares.on())} for v in views])
         return

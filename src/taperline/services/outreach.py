@@ -34,7 +34,7 @@ from taperline.domain.types import Role
 from taperline.notifier import Notifier, Outgoing
 from taperline.schemas.plans import stored_content
 from taperline.services import jobs
-from taperline.services.circle import circle_to_tell, forget_invite_link
+from taperline.services.circle import forget_invite_link
 from taperline.services.jobs import ClaimedJob
 from taperline.services.notifications import (
     email_subject,
@@ -43,6 +43,7 @@ from taperline.services.notifications import (
     preferences_of,
 )
 from taperline.services.safety import raise_alert
+from taperline.services.supporting import circle_to_tell
 
 WORKER_ACTOR = Actor(label="worker", source="worker")
 STALE = dt.timedelta(minutes=30)  # a reminder more than this late is not sent (worker was down)

@@ -14,11 +14,11 @@ from taperline.domain.safety.crisis import CrisisSteps, crisis_steps
 from taperline.knowledge import load
 from taperline.services import audit
 from taperline.services.authz import require
-from taperline.services.circle import circle_to_tell
 from taperline.services.notifications import notify
 from taperline.services.outreach import care_team
 from taperline.services.people import find_user, local_today
 from taperline.services.safety import raise_alert
+from taperline.services.supporting import circle_to_tell
 
 RULE = "sos"
 

@@ -21,7 +21,7 @@ from taperline.domain.circle import (
     parse_shares,
 )
 from taperline.domain.errors import InvalidInput
-from taperline.services import circle
+from taperline.services import circle, supporting
 from taperline.services.circle import MemberView
 from taperline.services.people import find_user
 from taperline.web.deps import (
@@ -272,7 +272,7 @@ def accept(
 def supporting_page(
     request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
 ) -> HTMLResponse:
-    views = circle.supporting(session, clock, viewer.actor)
+    views = supporting.supporting(session, clock, viewer.actor)
     return render(
         request, "supporter/supporting.html", viewer, views=views, trend_words=TREND_WORDS
     )
@@ -459,5 +459,5 @@ def person_circle(
 def supporting_api(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> SupportingPublic:
     """For a supporter: each person you support, with only what they share with you."""
     return SupportingPublic(
-        data=[SupportedPublic.of(v) for v in circle.supporting(session, clock, viewer.actor)]
+        data=[SupportedPublic.of(v) for v in supporting.supporting(session, clock, viewer.actor)]
     )
