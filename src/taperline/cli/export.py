@@ -1,4 +1,4 @@
-"""Exports: `export ics`."""
+"""Exports: `export ics`, `export fhir`."""
 
 from __future__ import annotations
 
@@ -42,3 +42,26 @@ def export_ics_command(
     except OSError as error:
         raise InvalidInput("--out", f"cannot write {out_file}: {error.strerror}") from None
     out.print(f"Wrote {out_file} ({data.count(b'BEGIN:VEVENT')} events).")
+
+
+@export_app.command("fhir")
+@handles_errors
+def export_fhir_command(
+    person: Annotated[str, typer.Argument(help="The person's handle.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the Bundle (JSON).")],
+) -> None:
+    """A person's record as a FHIR R4B Bundle (collection), validated as it is built."""
+    import json
+
+    from taperline.services import fhir
+
+    if out_file.exists():
+        raise InvalidInput("--out", f"{out_file} already exists; choose a new file name")
+    with STATE.work() as (session, actor):
+        document = fhir.export_person(session, STATE.clock, actor, person)
+    partial = out_file.with_name(out_file.name + ".partial")
+    partial.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    partial.replace(out_file)
+    out.print(
+        f"Wrote a FHIR R4B Bundle of {len(document.get('entry', []))} resources to {out_file}."
+    )

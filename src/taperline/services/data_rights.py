@@ -41,7 +41,7 @@ from taperline.db.models import (
 from taperline.domain.access import Action, Actor
 from taperline.domain.errors import InvalidInput
 from taperline.domain.types import Role
-from taperline.services import audit
+from taperline.services import audit, fhir
 from taperline.services.authz import AccessDenied, require
 from taperline.services.people import find_user
 
@@ -144,11 +144,12 @@ def export(session: Session, clock: Clock, actor: Actor, handle: str) -> dict[st
         "exported_at": clock.now().isoformat(),
         "person": person.handle,
         "note": (
-            "Everything Taperline holds about you, one list per table. Passwords, second-factor "
-            "secrets and login tokens are never exported. Your printable report is at "
-            "/me/progress; the FHIR record is not available yet."
+            "Everything Taperline holds about you, one list per table, and your record as a "
+            "FHIR R4B Bundle (for other care). Passwords, second-factor secrets and login "
+            "tokens are never exported. Your printable report is at /me/progress."
         ),
         "tables": tables,
+        "fhir": fhir.export_person(session, clock, actor, handle),
     }
 
 

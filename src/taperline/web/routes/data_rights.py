@@ -43,6 +43,7 @@ class ExportPublic(BaseModel):
     person: str
     note: str
     tables: dict[str, list[dict[str, Any]]] = Field(description="Every row about you, by table")
+    fhir: dict[str, Any] = Field(description="Your record as a FHIR R4B Bundle (collection)")
 
 
 @api_router.get("/me/export", response_model=ExportPublic)
@@ -50,6 +51,21 @@ def export_api(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Expor
     """Everything Taperline holds about you (no passwords or login secrets)."""
     handle = my_handle(session, viewer.actor)
     return ExportPublic(**data_rights.export(session, clock, viewer.actor, handle))
+
+
+@api_router.get(
+    "/people/{handle}/fhir",
+    response_model=dict[str, Any],
+    responses={200: {"content": {"application/fhir+json": {}}}},
+)
+def fhir_api(handle: Handle, session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Response:
+    """A person's record as a FHIR R4B (4.3.0) Bundle of type collection: Patient, a
+    Questionnaire per instrument, a QuestionnaireResponse and total Observation per answered
+    instrument, MedicationStatements, and a Flag per alert (the person, or their clinician)."""
+    from taperline.services import fhir
+
+    document = fhir.export_person(session, clock, viewer.actor, handle)
+    return Response(json.dumps(document, ensure_ascii=False), media_type="application/fhir+json")
 
 
 class EraseInput(BaseModel):

@@ -1,0 +1,81 @@
+"""One person's record as a FHIR R4B Bundle: read with the same access rules as the record
+(the person, or a clinician caring for them), audited; built by interop.fhir."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from taperline.clock import Clock
+from taperline.db.models import Alert, Checkin, InstrumentResponse, Medication
+from taperline.domain.access import Action, Actor
+from taperline.domain.instruments import registry
+from taperline.domain.instruments.base import ItemScale
+from taperline.domain.instruments.sleep_diary import SleepDiaryInstrument
+from taperline.interop import fhir
+from taperline.services import audit
+from taperline.services.authz import require
+from taperline.services.people import find_user
+
+
+def export_person(session: Session, clock: Clock, actor: Actor, handle: str) -> dict[str, Any]:
+    """The Bundle as JSON (a dict), validated by the model library as it was built."""
+    person = find_user(session, handle)
+    require(session, actor, Action.PERSON_READ, person=person)
+    answers = [
+        fhir.AnswerRecord(
+            response_id=response.id,
+            checkin_id=checkin.id,
+            date=checkin.checkin_date,
+            authored=checkin.created_at,
+            instrument_id=response.instrument_id,
+            instrument_version=response.instrument_version,
+            answers=dict(response.answers),
+            total=response.total,
+            band=response.band,
+        )
+        for response, checkin in session.execute(
+            select(InstrumentResponse, Checkin)
+            .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
+            .where(Checkin.person_id == person.id)
+            .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
+        )
+    ]
+    medications = [
+        fhir.MedicationRecord(m.id, m.name, m.prescribed, m.schedule)
+        for m in session.scalars(
+            select(Medication).where(Medication.person_id == person.id).order_by(Medication.id)
+        )
+    ]
+    alerts = [
+        fhir.AlertRecord(a.id, a.rule_id, a.title, a.severity, a.status, a.day)
+        for a in session.scalars(
+            select(Alert).where(Alert.person_id == person.id).order_by(Alert.id)
+        )
+    ]
+    bundle = fhir.bundle(
+        fhir.PersonRecord(person.handle, person.display_name, person.email, person.active),
+        [
+            i
+            for i in registry.INSTRUMENTS.values()
+            if isinstance(i, ItemScale | SleepDiaryInstrument)
+        ],
+        answers,
+        medications,
+        alerts,
+        now=clock.now(),
+    )
+    audit.record(
+        session,
+        clock,
+        actor,
+        "fhir.export",
+        person_id=person.id,
+        resource_type="person",
+        resource_id=person.id,
+        detail={"entries": len(bundle.entry or [])},
+    )
+    document: dict[str, Any] = bundle.model_dump(mode="json", exclude_none=True)
+    return document

@@ -1,0 +1,85 @@
+"""A person's record as FHIR R4B: built and validated with fhir.resources, read back with the
+same models, every answered instrument a QuestionnaireResponse with its total Observation
+(LOINC where the instrument cites it), access as the record; over HTTP and the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy.orm import Session
+
+from taperline.clock import FixedClock
+from taperline.domain.access import Actor
+from taperline.services import fhir, people
+from taperline.services.authz import AccessDenied
+from tests.actors import cast
+from tests.factories import actor_for, checkin_data, submit
+from tests.web.conftest import login
+
+
+def test_a_person_record_round_trips_through_the_fhir_models(
+    session: Session, clock: FixedClock
+) -> None:
+    who = cast(session, clock)
+    data = checkin_data(clock.today())
+    data["responses"] |= {"phq9": [1, 0, 2, 0, 1, 0, 0, 1, 0, 1], "gad7": [1, 1, 0, 0, 2, 1, 0]}
+    submit(session, clock, actor_for(who.pat), "pat", data)
+    people.add_medication(
+        session, clock, Actor.operator("t"), "pat", name="Suboxone 8 mg", category="moud",
+        amount=None, schedule="every morning",
+    )  # fmt: skip
+    document = fhir.export_person(session, clock, actor_for(who.cleo), "pat")
+    bundle = Bundle.model_validate(document)  # the library reads back what it built
+    assert bundle.type == "collection"
+    kinds = Counter(entry.resource.get_resource_type() for entry in bundle.entry or [])
+    assert kinds["Patient"] == 1 and kinds["Questionnaire"] >= 8
+    assert kinds["QuestionnaireResponse"] == 4  # craving, sows, phq9, gad7
+    assert kinds["Observation"] == 4 and kinds["MedicationStatement"] == 1
+    text = json.dumps(document)
+    assert '"code": "44249-1"' in text and '"code": "44261-6"' in text  # PHQ-9 panel, total
+    assert '"code": "69737-5"' in text and '"code": "70274-6"' in text  # GAD-7 panel, total
+    phq9 = next(
+        e.resource
+        for e in bundle.entry or []
+        if e.resource.get_resource_type() == "Observation"
+        and "PHQ-9" in (e.resource.code.text or "")
+    )
+    assert phq9.valueInteger == 5 and phq9.subject.reference == "Patient/person-pat"
+
+
+def test_only_the_person_and_their_clinicians_export(session: Session, clock: FixedClock) -> None:
+    who = cast(session, clock)
+    for other in (who.uma, who.quinn, who.ada):
+        with pytest.raises(AccessDenied):
+            fhir.export_person(session, clock, actor_for(other), "pat")
+    assert fhir.export_person(session, clock, actor_for(who.pat), "pat")["type"] == "collection"
+
+
+def test_the_api_serves_fhir_json(app_client: TestClient) -> None:
+    login(app_client, "cleo")
+    answer = app_client.get("/api/v1/people/alex/fhir")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/fhir+json")
+    assert Bundle.model_validate(answer.json()).entry
+    assert app_client.get("/api/v1/people/devon/fhir").status_code == 403  # Sam's, not Cleo's
+
+
+def test_the_cli_writes_a_bundle(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from taperline.cli import app
+
+    env = {"TAPERLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'f.sqlite3'}", "TAPERLINE_AS": None}
+    runner = CliRunner()
+    assert runner.invoke(app, ["--today", "2026-03-14", "demo"], env=env).exit_code == 0
+    out = tmp_path / "alex.json"
+    result = runner.invoke(app, ["export", "fhir", "alex", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert Bundle.model_validate_json(out.read_text()).type == "collection"
+    again = runner.invoke(app, ["export", "fhir", "alex", "--out", str(out)], env=env)
+    assert again.exit_code == 2 and "already" in again.output and "exists" in again.output
