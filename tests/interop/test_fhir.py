@@ -83,3 +83,23 @@ def test_the_cli_writes_a_bundle(tmp_path: Path) -> None:
     assert Bundle.model_validate_json(out.read_text()).type == "collection"
     again = runner.invoke(app, ["export", "fhir", "alex", "--out", str(out)], env=env)
     assert again.exit_code == 2 and "already" in again.output and "exists" in again.output
+
+
+def test_sleep_diary_metrics_are_observations_in_ucum(session: Session, clock: FixedClock) -> None:
+    who = cast(session, clock)
+    data = checkin_data(clock.today())
+    data["responses"]["sleep_diary"] = {
+        "into_bed": "22:30", "tried_to_sleep": "23:00", "sleep_onset_minutes": 30,
+        "awakenings": 2, "awake_minutes": 40, "final_awakening": "06:30", "out_of_bed": "07:00",
+        "quality": 3,
+    }  # fmt: skip
+    submit(session, clock, actor_for(who.pat), "pat", data)
+    bundle = Bundle.model_validate(fhir.export_person(session, clock, actor_for(who.pat), "pat"))
+    metrics = {
+        e.resource.code.coding[0].code: e.resource.valueQuantity
+        for e in bundle.entry or []
+        if e.resource.get_resource_type() == "Observation" and e.resource.valueQuantity
+    }
+    assert metrics["total_sleep_time"].unit == "min" and metrics["total_sleep_time"].value > 0
+    assert metrics["sleep_efficiency"].code == "%"
+    assert metrics["awakenings"].code == "{#}" and metrics["awakenings"].value == 2

@@ -67,6 +67,7 @@ class AnswerRecord:
     answers: dict[str, Any]
     total: int | None
     band: str | None
+    metrics: dict[str, Any] | None = None  # the sleep diary's derived metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,48 @@ def observation(
     )
 
 
+UCUM = "http://unitsofmeasure.org"
+SLEEP_METRICS = f"{BASE}/CodeSystem/sleep-metric"
+_UCUM_CODES = {"min": "min", "%": "%", "count": "{#}"}
+
+
+def sleep_observations(
+    record: AnswerRecord, instrument: SleepDiaryInstrument, patient_id: str
+) -> list[Observation]:
+    """One Observation per derived sleep metric (UCUM units; Taperline's own codes, as no
+    LOINC code for these diary metrics is cited in the instrument definition)."""
+    found = []
+    for key, label, unit in instrument.metrics:
+        value = (record.metrics or {}).get(key)
+        if value is None:
+            continue
+        found.append(
+            Observation.model_validate(
+                {
+                    "id": fhir_id("obs", record.response_id, key.replace("_", "-")),
+                    "status": "final",
+                    "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
+                    "code": {
+                        "coding": [{"system": SLEEP_METRICS, "code": key, "display": label}],
+                        "text": label,
+                    },
+                    "subject": {"reference": f"Patient/{patient_id}"},
+                    "effectiveDateTime": record.date.isoformat(),
+                    "valueQuantity": {
+                        "value": value,
+                        "unit": unit,
+                        "system": UCUM,
+                        "code": _UCUM_CODES.get(unit, unit),
+                    },
+                    "derivedFrom": [
+                        {"reference": f"QuestionnaireResponse/{fhir_id('qr', record.response_id)}"}
+                    ],
+                }
+            )
+        )
+    return found
+
+
 def medication_statement(record: MedicationRecord, patient_id: str) -> MedicationStatement:
     return MedicationStatement.model_validate(
         {
@@ -275,9 +318,11 @@ def bundle(
         instrument = by_id[record.instrument_id]
         form = forms[record.instrument_id]
         resources.append(questionnaire_response(record, instrument, form, who.id))
-        total = observation(record, by_id[record.instrument_id], who.id)
+        total = observation(record, instrument, who.id)
         if total is not None:
             resources.append(total)
+        if isinstance(instrument, SleepDiaryInstrument):
+            resources += sleep_observations(record, instrument, who.id)
     resources += [medication_statement(m, who.id) for m in medications]
     resources += [flag(a, who.id) for a in alerts]
     return Bundle.model_validate(

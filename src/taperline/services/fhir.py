@@ -35,6 +35,7 @@ def export_person(session: Session, clock: Clock, actor: Actor, handle: str) -> 
             answers=dict(response.answers),
             total=response.total,
             band=response.band,
+            metrics=dict(response.metrics or {}),
         )
         for response, checkin in session.execute(
             select(InstrumentResponse, Checkin)
