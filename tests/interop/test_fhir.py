@@ -65,7 +65,15 @@ def test_the_api_serves_fhir_json(app_client: TestClient) -> None:
     answer = app_client.get("/api/v1/people/alex/fhir")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/fhir+json")
-    assert Bundle.model_validate(answer.json()).entry
+    bundle = Bundle.model_validate(answer.json())
+    resources = [e.resource for e in bundle.entry or []]
+    plans = [r for r in resources if r.get_resource_type() == "CarePlan"]
+    assert plans and any(p.status == "active" for p in plans)
+    active = next(p for p in plans if p.status == "active")
+    steps = [a.detail for a in active.activity or [] if a.detail.scheduledPeriod]
+    assert steps and steps[0].dailyAmount.system == "http://unitsofmeasure.org"
+    provenance = [r for r in resources if r.get_resource_type() == "Provenance"]
+    assert provenance and provenance[0].agent[0].who.display == "Dr. Cleo Park"
     assert app_client.get("/api/v1/people/devon/fhir").status_code == 403  # Sam's, not Cleo's
 
 

@@ -19,15 +19,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.flag import Flag
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.provenance import Provenance
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from taperline.domain.instruments.base import ItemScale
 from taperline.domain.instruments.sleep_diary import AnswerKind, SleepDiaryInstrument
+from taperline.domain.plans import PlanContent
+from taperline.domain.units import Amount
 
 BASE = "https://taperline.org/fhir"
 LOINC = "http://loinc.org"
@@ -76,6 +80,15 @@ class MedicationRecord:
     name: str
     prescribed: bool
     schedule: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRecord:
+    number: int
+    status: str  # approved or superseded
+    approved_at: dt.datetime | None
+    approved_by: str | None  # the approving clinician's name
+    content: PlanContent
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +283,128 @@ def sleep_observations(
     return found
 
 
+_UCUM_UNITS = {"g": "g", "mg": "mg", "mcg": "ug", "mL": "mL", "capsule": "{capsule}",
+               "tablet": "{tablet}", "film": "{film}"}  # fmt: skip
+
+
+def _quantity(amount: Amount) -> dict[str, Any]:
+    unit = amount.unit.value
+    return {
+        "value": amount.value,
+        "unit": unit,
+        "system": UCUM,
+        "code": _UCUM_UNITS.get(unit, unit),
+    }
+
+
+def care_plan(record: PlanRecord, person_handle: str, patient_id: str) -> list[Any]:
+    """An approved plan version as a CarePlan (a taper step or a regimen item per activity),
+    a MedicationStatement per regimen item, and a Provenance for its approval."""
+    plan_id = fhir_id("plan", person_handle, record.number)
+    activities: list[dict[str, Any]] = []
+    schedule = record.content.schedule()
+    form = record.content.kratom_form or "kratom"
+    for step in schedule.steps if schedule else ():
+        activities.append(
+            {
+                "detail": {
+                    "kind": "MedicationRequest",
+                    "status": "scheduled",
+                    "description": f"Kratom taper step {step.number}: {step.daily} a day",
+                    "productCodeableConcept": {"text": f"kratom ({form.replace('_', ' ')})"},
+                    "scheduledPeriod": {
+                        "start": step.start.isoformat(),
+                        "end": step.end.isoformat(),
+                    },
+                    "dailyAmount": _quantity(step.daily),
+                }
+            }
+        )
+    statements = []
+    for index, item in enumerate(record.content.items, start=1):
+        name = item.product or item.category.value.replace("_", " ")
+        times = ", ".join(t.strftime("%H:%M") for t in item.times)
+        activities.append(
+            {
+                "detail": {
+                    "kind": "MedicationRequest",
+                    "status": "scheduled",
+                    "description": f"{name}: {item.amount_per_dose} at {times}",
+                    "productCodeableConcept": {"text": name},
+                    "dailyAmount": _quantity(item.daily_amount),
+                }
+            }
+        )
+        statements.append(
+            MedicationStatement.model_validate(
+                {
+                    "id": fhir_id("planmed", person_handle, record.number, index),
+                    "status": "active" if record.status == "approved" else "completed",
+                    "basedOn": [{"reference": f"CarePlan/{plan_id}"}],
+                    "medicationCodeableConcept": {"text": name},
+                    "subject": {"reference": f"Patient/{patient_id}"},
+                    "dosage": [{"text": f"{item.amount_per_dose} at {times}"}],
+                }
+            )
+        )
+    a = record.content.activities
+    for amount, words in (
+        (a.counseling_sessions_per_week, "counseling session(s) a week"),
+        (a.exercise_minutes_per_week, "minutes of exercise a week"),
+        (a.meditation_minutes_per_day, "minutes of meditation a day"),
+        (a.support_meetings_per_week, "support meeting(s) a week"),
+    ):
+        if amount:
+            activities.append(
+                {"detail": {"status": "scheduled", "description": f"{amount} {words}"}}
+            )
+    plan = CarePlan.model_validate(
+        {
+            "id": plan_id,
+            "status": "active" if record.status == "approved" else "revoked",
+            "intent": "plan",
+            "title": f"Plan version {record.number}",
+            "description": "; ".join(record.content.goals) or None,
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "period": (
+                {
+                    "start": schedule.steps[0].start.isoformat(),
+                    "end": schedule.steps[-1].end.isoformat(),
+                }
+                if schedule and schedule.steps
+                else None
+            ),
+            "activity": activities or None,
+        }
+    )
+    resources: list[Any] = [plan, *statements]
+    if record.approved_at is not None:
+        resources.append(
+            Provenance.model_validate(
+                {
+                    "id": fhir_id("prov", person_handle, record.number),
+                    "target": [{"reference": f"CarePlan/{plan_id}"}],
+                    "recorded": record.approved_at.isoformat(),
+                    "activity": {"text": "approved"},
+                    "agent": [
+                        {
+                            "type": {
+                                "coding": [
+                                    {
+                                        "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                                        "code": "verifier",
+                                    }
+                                ]
+                            },
+                            "who": {"display": record.approved_by or "a clinician"},
+                        }
+                    ],
+                }
+            )
+        )
+    return resources
+
+
 def medication_statement(record: MedicationRecord, patient_id: str) -> MedicationStatement:
     return MedicationStatement.model_validate(
         {
@@ -305,6 +440,7 @@ def bundle(
     alerts: Sequence[AlertRecord],
     *,
     now: dt.datetime,
+    plans: Sequence[PlanRecord] = (),
 ) -> Bundle:
     """The person's record as a Bundle of type collection."""
     who = patient(person)
@@ -323,6 +459,8 @@ def bundle(
             resources.append(total)
         if isinstance(instrument, SleepDiaryInstrument):
             resources += sleep_observations(record, instrument, who.id)
+    for plan in plans:
+        resources += care_plan(plan, person.handle, who.id)
     resources += [medication_statement(m, who.id) for m in medications]
     resources += [flag(a, who.id) for a in alerts]
     return Bundle.model_validate(

@@ -9,12 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
-from taperline.db.models import Alert, Checkin, InstrumentResponse, Medication
+from taperline.db.models import Alert, Checkin, InstrumentResponse, Medication, PlanVersion, User
 from taperline.domain.access import Action, Actor
 from taperline.domain.instruments import registry
 from taperline.domain.instruments.base import ItemScale
 from taperline.domain.instruments.sleep_diary import SleepDiaryInstrument
 from taperline.interop import fhir
+from taperline.schemas.plans import stored_content
 from taperline.services import audit
 from taperline.services.authz import require
 from taperline.services.people import find_user
@@ -56,6 +57,31 @@ def export_person(session: Session, clock: Clock, actor: Actor, handle: str) -> 
             select(Alert).where(Alert.person_id == person.id).order_by(Alert.id)
         )
     ]
+    approvers = {
+        user.id: user.display_name
+        for user in session.scalars(
+            select(User)
+            .join(PlanVersion, PlanVersion.approved_by_id == User.id)
+            .where(PlanVersion.person_id == person.id)
+        )
+    }
+    plans = [
+        fhir.PlanRecord(
+            number=version.number,
+            status=version.status,
+            approved_at=version.approved_at,
+            approved_by=approvers.get(version.approved_by_id or 0),
+            content=stored_content(version.content),
+        )
+        for version in session.scalars(
+            select(PlanVersion)
+            .where(
+                PlanVersion.person_id == person.id,
+                PlanVersion.status.in_(("approved", "superseded")),
+            )
+            .order_by(PlanVersion.number)
+        )
+    ]
     bundle = fhir.bundle(
         fhir.PersonRecord(person.handle, person.display_name, person.email, person.active),
         [
@@ -67,6 +93,7 @@ def export_person(session: Session, clock: Clock, actor: Actor, handle: str) -> 
         medications,
         alerts,
         now=clock.now(),
+        plans=plans,
     )
     audit.record(
         session,
