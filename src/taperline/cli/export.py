@@ -65,3 +65,26 @@ def export_fhir_command(
     out.print(
         f"Wrote a FHIR R4B Bundle of {len(document.get('entry', []))} resources to {out_file}."
     )
+
+
+import_app = typer.Typer(help="Imports.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("fhir")
+@handles_errors
+def import_fhir_command(
+    person: Annotated[str, typer.Argument(help="Whose record the responses go into.")],
+    source: Annotated[Path, typer.Argument(help="A FHIR R4B Bundle or QuestionnaireResponse.")],
+) -> None:
+    """Import QuestionnaireResponses (Taperline's export, or another system's) as check-ins,
+    scored again; all or nothing."""
+    from taperline.services import fhir_import
+
+    try:
+        text = source.read_bytes()
+    except OSError as error:
+        raise InvalidInput("file", f"cannot read {source}: {error.strerror}") from None
+    with STATE.work() as (session, actor):
+        done = fhir_import.import_responses(session, STATE.clock, actor, person, text)
+    out.print(f"Imported {done.stored} response(s) for {person}; {done.already} were already here.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -66,6 +66,36 @@ def fhir_api(handle: Handle, session: SessionDep, clock: ClockDep, viewer: Viewe
 
     document = fhir.export_person(session, clock, viewer.actor, handle)
     return Response(json.dumps(document, ensure_ascii=False), media_type="application/fhir+json")
+
+
+class ImportedPublic(BaseModel):
+    stored: int = Field(description="New check-ins, one per QuestionnaireResponse")
+    already: int = Field(description="Responses imported before (nothing changed)")
+
+
+@api_router.post(
+    "/people/{handle}/fhir",
+    response_model=ImportedPublic,
+    dependencies=WRITES,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def fhir_import_api(
+    handle: Handle, request: Request, session: SessionDep, clock: ClockDep, viewer: WriterDep
+) -> ImportedPublic:
+    """Import QuestionnaireResponses (a FHIR R4B Bundle or one response) as check-ins, scored
+    again by Taperline; nothing is imported if any response is refused."""
+    from taperline.services import fhir_import
+
+    body = await request.body()
+    if len(body) > 20_000_000:
+        raise InvalidInput("body", "is larger than 20 MB; split the Bundle")
+    done = fhir_import.import_responses(session, clock, viewer.actor, handle, body)
+    return ImportedPublic(stored=done.stored, already=done.already)
 
 
 class EraseInput(BaseModel):
