@@ -126,6 +126,13 @@ class Settings(BaseSettings):
             "default: backups are refused without it. Keep a copy away from the backups."
         ),
     )
+    research_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Keys the research export's pseudonyms and date shifts (at least 32 characters). "
+            "The clinic keeps it: the same key gives the same pseudonyms in every export."
+        ),
+    )
     backup_key_file: Path | None = Field(
         default=None, description="Read the backup key from this file instead."
     )

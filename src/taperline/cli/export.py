@@ -88,3 +88,23 @@ def import_fhir_command(
     with STATE.work() as (session, actor):
         done = fhir_import.import_responses(session, STATE.clock, actor, person, text)
     out.print(f"Imported {done.stored} response(s) for {person}; {done.already} were already here.")
+
+
+@export_app.command("research")
+@handles_errors
+def export_research_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="A new (or empty) folder to write.")],
+    file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+) -> None:
+    """The de-identified research export of the clinic (an admin with --as, or the operator):
+    pseudonymous ids, dates shifted per person, no free text; with a data dictionary and a
+    manifest. Needs TAPERLINE_RESEARCH_KEY."""
+    from taperline.services import research
+
+    key = research.parse_research_key(
+        STATE.settings.research_key.get_secret_value() if STATE.settings.research_key else None
+    )
+    with STATE.work() as (session, actor):
+        done = research.export(session, STATE.clock, actor, out_dir, key=key, fmt=file_format)
+    total = sum(done.rows.values())
+    out.print(f"Wrote {total} rows in {len(done.rows)} tables to {out_dir} (see manifest.json).")
