@@ -111,3 +111,29 @@ def test_sleep_diary_metrics_are_observations_in_ucum(session: Session, clock: F
     assert metrics["total_sleep_time"].unit == "min" and metrics["total_sleep_time"].value > 0
     assert metrics["sleep_efficiency"].code == "%"
     assert metrics["awakenings"].code == "{#}" and metrics["awakenings"].value == 2
+
+
+def test_the_clinic_exports_as_ndjson_per_resource_type(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from taperline.cli import app
+
+    env = {"TAPERLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}", "TAPERLINE_AS": None}
+    runner = CliRunner()
+    assert runner.invoke(app, ["--today", "2026-03-14", "demo"], env=env).exit_code == 0
+    out = tmp_path / "bulk"
+    refused = runner.invoke(
+        app, ["--as", "cleo", "export", "fhir", "--clinic", "--out", str(out)], env=env
+    )
+    assert refused.exit_code == 2 and not out.exists()
+    done = runner.invoke(app, ["export", "fhir", "--clinic", "--out", str(out)], env=env)
+    assert done.exit_code == 0, done.output
+    patients = (out / "Patient.ndjson").read_text().splitlines()
+    assert len(patients) == 8  # the demo's eight people
+    from fhir.resources.R4B.patient import Patient
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    assert all(Patient.model_validate_json(line).id for line in patients)
+    forms = (out / "Questionnaire.ndjson").read_text().splitlines()
+    assert len(forms) == 8 and Questionnaire.model_validate_json(forms[0]).url
+    assert (out / "QuestionnaireResponse.ndjson").stat().st_size > 0

@@ -47,14 +47,40 @@ def export_ics_command(
 @export_app.command("fhir")
 @handles_errors
 def export_fhir_command(
-    person: Annotated[str, typer.Argument(help="The person's handle.")],
-    out_file: Annotated[Path, typer.Option("--out", help="Where to write the Bundle (JSON).")],
+    person: Annotated[str | None, typer.Argument(help="The person's handle.")] = None,
+    out_file: Annotated[
+        Path,
+        typer.Option("--out", help="The Bundle file (one person), or a new folder (--clinic)."),
+    ] = Path("-"),
+    clinic: Annotated[
+        bool, typer.Option("--clinic", help="Every person of the clinic, as NDJSON per type.")
+    ] = False,
 ) -> None:
-    """A person's record as a FHIR R4B Bundle (collection), validated as it is built."""
+    """A person's record as a FHIR R4B Bundle (collection), or with --clinic the whole clinic
+    as FHIR Bulk Data style NDJSON (an admin, or the operator); validated as it is built."""
     import json
+
+    from rich.progress import Progress
 
     from taperline.services import fhir
 
+    if str(out_file) == "-":
+        raise InvalidInput("--out", "say where to write (a file, or a new folder with --clinic)")
+    if clinic:
+        if person is not None:
+            raise InvalidInput("--clinic", "give either a person's handle or --clinic, not both")
+        with STATE.work() as (session, actor), Progress(transient=True) as bar:
+            task = bar.add_task("Exporting people", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            counts = fhir.export_clinic(session, STATE.clock, actor, out_file, progress=tick)
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+        out.print(f"Wrote NDJSON to {out_file}: {summary}.")
+        return
+    if person is None:
+        raise InvalidInput("person", "give the person's handle (or --clinic for everyone)")
     if out_file.exists():
         raise InvalidInput("--out", f"{out_file} already exists; choose a new file name")
     with STATE.work() as (session, actor):
