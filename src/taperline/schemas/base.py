@@ -10,6 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     WithJsonSchema,
@@ -33,15 +34,45 @@ def _datetime_in_range(value: dt.datetime) -> dt.datetime:
     return value
 
 
-SaneDate = Annotated[dt.date, AfterValidator(_date_in_range)]
+def _date_as_text(value: Any) -> Any:
+    # JSON carries a date as "YYYY-MM-DD"; a number (read by pydantic as a Unix time) is refused,
+    # as the documented schema (a string of format date) says.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("give the date as YYYY-MM-DD")
+    return value
+
+
+SaneDate = Annotated[dt.date, BeforeValidator(_date_as_text), AfterValidator(_date_in_range)]
+
 
 # Clock times in a plan or a check-in are the person's local wall-clock times, with no UTC
 # offset. JSON Schema's "time" and "date-time" formats (RFC 3339) require an offset, so these
 # are documented by their pattern instead: what is sent back ("08:00:00") and what is accepted
 # ("08:00" too) both match.
+def _clock_as_text(value: Any) -> Any:
+    # A number would be read as seconds after midnight UTC: refused, as the pattern says.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("give the time as HH:MM")
+    return value
+
+
+def _wall_clock(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("give a local time like 08:00, without a UTC offset")
+    return value
+
+
+def _wall_clock_datetime(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        raise ValueError("give a local date and time like 2026-03-20T10:00, without a UTC offset")
+    return value
+
+
 _CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
 LocalTime = Annotated[
     dt.time,
+    BeforeValidator(_clock_as_text),
+    AfterValidator(_wall_clock),
     WithJsonSchema(
         {
             "type": "string",
@@ -53,6 +84,8 @@ LocalTime = Annotated[
 ]
 LocalDateTime = Annotated[
     dt.datetime,
+    BeforeValidator(_clock_as_text),
+    AfterValidator(_wall_clock_datetime),
     AfterValidator(_datetime_in_range),
     WithJsonSchema(
         {
@@ -63,7 +96,20 @@ LocalDateTime = Annotated[
         }
     ),
 ]
-AmountValue = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+# An amount is a number or its decimal text ("1.5"); the pattern documents what text is read.
+AmountValue = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": int(MAX_AMOUNT)},
+                {"type": "string", "pattern": r"^\s*[0-9]{1,7}(\.[0-9]{1,6})?\s*$"},
+            ],
+            "description": f"An amount from 0 to {int(MAX_AMOUNT)}, as a number or as decimal text",
+        }
+    ),
+]
 
 
 def _has_nul(value: Any) -> bool:

@@ -25,8 +25,8 @@ class ActivitiesLog(StrictModel):
 
     exercise_minutes: int | None = Field(default=None, ge=0, le=1440)
     meditation_minutes: int | None = Field(default=None, ge=0, le=1440)
-    counseling: bool | None = None
-    support_meeting: bool | None = None
+    counseling: bool | None = Field(default=None, strict=True)
+    support_meeting: bool | None = Field(default=None, strict=True)
 
 
 class CheckinCreate(StrictModel):
@@ -40,5 +40,5 @@ class CheckinCreate(StrictModel):
     red_flags: list[str] = Field(
         default_factory=list, description="Red-flag ids the person answered yes to"
     )
-    used_non_prescribed_opioids: bool = False
+    used_non_prescribed_opioids: bool = Field(default=False, strict=True)
     activities: ActivitiesLog = Field(default_factory=ActivitiesLog)

@@ -64,7 +64,7 @@ class TaperIn(_Strict):
     step_days: int = Field(ge=1, le=365)
     smallest_step: AmountIn
     doses: list[DoseTimeIn] = Field(min_length=1)
-    long_term_use: bool = True
+    long_term_use: bool = Field(default=True, strict=True)
     pauses: list[PauseIn] = Field(default_factory=list)
 
 

@@ -16,7 +16,7 @@ class _Strict(StrictModel):
 
 class MedicationInput(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    prescribed: bool = True
+    prescribed: bool = Field(default=True, strict=True)
 
 
 class ProfileInput(_Strict):
@@ -48,7 +48,7 @@ class CheckinEventInput(_Strict):
     doses: list[DoseCreate] = Field(default_factory=list)
     responses: dict[str, Any] = Field(default_factory=dict)
     red_flags: list[str] = Field(default_factory=list)
-    used_non_prescribed_opioids: bool = False
+    used_non_prescribed_opioids: bool = Field(default=False, strict=True)
 
 
 class PlanChangeInput(_Strict):
@@ -57,7 +57,7 @@ class PlanChangeInput(_Strict):
     after: AmountInput
     original: AmountInput | None = Field(default=None, description="Defaults to `before`")
     step_days: int = Field(ge=1, le=365)
-    long_term_use: bool = True
+    long_term_use: bool = Field(default=True, strict=True)
 
 
 class DayInput(_Strict):

@@ -140,7 +140,7 @@ def checkin_history(
     session: SessionDep,
     clock: ClockDep,
     viewer: ViewerDep,
-    days: Annotated[int, Query(description="The last N days, 1 to 3660")] = 14,
+    days: Annotated[int, Query(ge=1, le=3660, description="The last N days, 1 to 3660")] = 14,
 ) -> CheckinsPublic:
     """Check-ins of the last `days` days in the person's own calendar, newest first."""
     return CheckinsPublic.of(checkins.history(session, clock, viewer.actor, handle, days=days))
@@ -352,7 +352,7 @@ def adherence_report(
     session: SessionDep,
     clock: ClockDep,
     viewer: ViewerDep,
-    days: Annotated[int, Query(description="The last N days, 1 to 366")] = 14,
+    days: Annotated[int, Query(ge=1, le=366, description="The last N days, 1 to 366")] = 14,
 ) -> AdherencePublic:
     """What was logged against the approved plan. A day without a check-in is unknown,
     never zero."""

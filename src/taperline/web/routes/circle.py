@@ -282,12 +282,22 @@ def supporting_page(
 
 
 class SharesPublic(BaseModel):
-    checkins: bool = Field(default=True, description="Checked in today, and the streak")
-    trend: bool = Field(default=False, description="Craving easing, steady or harder (words)")
-    alerts: bool = Field(default=False, description="Whether an alert is open (yes or no)")
-    scores: bool = Field(default=False, description="Latest questionnaire scores")
-    missed: bool = Field(default=False, description="A nudge after several missed check-ins")
-    sos: bool = Field(default=True, description="A message when the person presses SOS")
+    checkins: bool = Field(
+        default=True, strict=True, description="Checked in today, and the streak"
+    )
+    trend: bool = Field(
+        default=False, strict=True, description="Craving easing, steady or harder (words)"
+    )
+    alerts: bool = Field(
+        default=False, strict=True, description="Whether an alert is open (yes or no)"
+    )
+    scores: bool = Field(default=False, strict=True, description="Latest questionnaire scores")
+    missed: bool = Field(
+        default=False, strict=True, description="A nudge after several missed check-ins"
+    )
+    sos: bool = Field(
+        default=True, strict=True, description="A message when the person presses SOS"
+    )
 
     def shares(self) -> Shares:
         return Shares(**self.model_dump())

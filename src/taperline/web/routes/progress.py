@@ -29,7 +29,7 @@ router = APIRouter()
 api_router = companion_router("api")  # the JSON routes, under /api/v1
 
 MAX_TEXT = 40
-Days = Annotated[int, Query(description="The last N days, 14 to 366")]
+Days = Annotated[int, Query(ge=14, le=366, description="The last N days, 14 to 366")]
 Choice = Annotated[str, Query(max_length=MAX_TEXT)]
 
 
