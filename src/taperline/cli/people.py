@@ -257,15 +257,27 @@ def person_invite(handle: Annotated[str, typer.Argument(help="The person's handl
 @handles_errors
 def person_export(
     handle: Annotated[str, typer.Argument(help="The person's handle.")],
-    to: Annotated[Path, typer.Option("--out", help="Where to write the JSON file.")],
+    to: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write: FILE.json (the data), or FILE.zip (data, FHIR, PDF report).",
+        ),
+    ],
 ) -> None:
-    """Everything held about a person, as JSON (the person with --as, or the operator)."""
+    """Everything held about a person (the person with --as, or the operator)."""
     import json
 
     from taperline.services import data_rights
 
     if to.exists():
         raise InvalidInput("--out", f"{to} already exists; choose a new file name")
+    if to.suffix.lower() == ".zip":
+        with STATE.work() as (session, actor):
+            _, content = data_rights.archive(session, STATE.clock, actor, handle)
+        to.write_bytes(content)
+        out.print(f"Wrote your data, FHIR record and progress report to {to}.")
+        return
     with STATE.work() as (session, actor):
         document = data_rights.export(session, STATE.clock, actor, handle)
     to.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -153,6 +153,40 @@ def export(session: Session, clock: Clock, actor: Actor, handle: str) -> dict[st
     }
 
 
+def archive(session: Session, clock: Clock, actor: Actor, handle: str) -> tuple[str, bytes]:
+    """The export, the FHIR Bundle and the person's printable progress report (PDF), as one
+    zip file: its name and its bytes."""
+    import json
+    import zipfile
+    from io import BytesIO
+
+    from taperline.reports import printable
+    from taperline.services import progress
+
+    document = export(session, clock, actor, handle)
+    bundle = document.pop("fhir")
+    report = printable.build(
+        progress.report_data(session, clock, actor, handle, kind="progress"), "pdf"
+    )
+    day = clock.today().isoformat()
+    name = f"taperline-{document['person']}-{day}"
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as files:
+        files.writestr(f"{name}/README.txt", _ARCHIVE_README)
+        files.writestr(f"{name}/data.json", json.dumps(document, ensure_ascii=False, indent=1))
+        files.writestr(f"{name}/fhir-bundle.json", json.dumps(bundle, ensure_ascii=False))
+        files.writestr(f"{name}/progress-report.pdf", report)
+    return f"{name}.zip", buffer.getvalue()
+
+
+_ARCHIVE_README = """Everything Taperline holds about you.
+
+data.json            every row about you, one list per table (no passwords or login secrets)
+fhir-bundle.json     your record as a FHIR R4B Bundle, which other care (an EHR, a clinic) reads
+progress-report.pdf  your printable progress report of the last 90 days
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Erased:
     person_id: int

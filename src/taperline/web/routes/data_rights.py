@@ -37,6 +37,20 @@ def export_page(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Resp
     return _download(data_rights.export(session, clock, viewer.actor, handle), handle)
 
 
+def _zip(name: str, content: bytes) -> Response:
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/me/export.zip")
+def export_zip_page(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Response:
+    handle = my_handle(session, viewer.actor)
+    return _zip(*data_rights.archive(session, clock, viewer.actor, handle))
+
+
 class ExportPublic(BaseModel):
     format: str
     exported_at: str
@@ -51,6 +65,18 @@ def export_api(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Expor
     """Everything Taperline holds about you (no passwords or login secrets)."""
     handle = my_handle(session, viewer.actor)
     return ExportPublic(**data_rights.export(session, clock, viewer.actor, handle))
+
+
+@api_router.get(
+    "/me/export.zip",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "A zip file"}},
+)
+def export_zip_api(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> Response:
+    """Everything Taperline holds about you, your FHIR record and your printable progress
+    report (PDF), in one zip file."""
+    handle = my_handle(session, viewer.actor)
+    return _zip(*data_rights.archive(session, clock, viewer.actor, handle))
 
 
 @api_router.get(
