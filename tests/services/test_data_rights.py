@@ -16,6 +16,7 @@ from taperline.db.base import Base
 from taperline.db.models import Checkin, User
 from taperline.domain.access import Actor
 from taperline.domain.circle import Shares
+from taperline.domain.errors import InvalidInput
 from taperline.domain.types import Role
 from taperline.services import circle, data_rights, messages, people
 from taperline.services.authz import AccessDenied
@@ -122,3 +123,46 @@ def test_only_a_clinic_admin_erases(
     with pytest.raises(AccessDenied):
         data_rights.erase(session, clock, actor, HANDLE)
     assert person.display_name == NAME
+
+
+def _rows_about(session: Session, person_id: int) -> dict[str, int]:
+    from taperline.db.models import Alert, Message, MessageThread, PlanVersion
+
+    counts = {}
+    for model in (Checkin, Alert, MessageThread, PlanVersion):
+        column = model.__table__.c.person_id
+        counts[model.__tablename__] = session.scalar(
+            select(func.count()).where(column == person_id)
+        )
+    threads = select(MessageThread.id).where(MessageThread.person_id == person_id)
+    counts["messages"] = session.scalar(select(func.count()).where(Message.thread_id.in_(threads)))
+    return counts
+
+
+def test_a_clinic_that_deletes_on_erasure_keeps_nothing_but_the_audit_log(
+    session: Session, clock: FixedClock, person: User
+) -> None:
+    ada = session.scalars(select(User).where(User.handle == "ada")).one()
+    pat = session.scalars(select(User).where(User.handle == "pat")).one()
+    submit(session, clock, actor_for(pat), "pat", checkin_data(clock.today()))
+    cleo = session.scalars(select(User).where(User.handle == "cleo")).one()
+    with pytest.raises(AccessDenied):  # a clinician cannot change the clinic's retention
+        data_rights.set_retention(session, clock, actor_for(cleo), str(ada.clinic_id), "delete")
+    with pytest.raises(InvalidInput) as refused:
+        data_rights.set_retention(session, clock, actor_for(ada), str(ada.clinic_id), "forever")
+    assert refused.value.field == "retention"
+    data_rights.set_retention(session, clock, actor_for(ada), str(ada.clinic_id), "delete")
+    before = _rows_about(session, person.id)
+    assert before["checkins"] == 1 and before["message_threads"] == 2 and before["messages"] == 2
+    done = data_rights.erase(session, clock, actor_for(ada), HANDLE)
+    assert done.retention == "delete" and done.rows_deleted > sum(before.values())
+    assert set(_rows_about(session, person.id).values()) == {0}
+    held = data_rights._held(session, person.id)
+    assert set(held) == {"users", "audit_events"}  # the tombstone and the audit log only
+    assert person.handle == f"erased-{person.id}" and person.display_name == "Erased person"
+    # Someone else's record is untouched, and the audit log keeps the erasure.
+    assert session.scalar(select(func.count(Checkin.id)).where(Checkin.person_id == pat.id)) == 1
+    after = _everything(session)
+    assert not any(NAME.lower() in t.lower() or NOTE.lower() in t.lower() for *_, t in after)
+    actions = [t for table, column, t in after if table == "audit_events" and column == "action"]
+    assert "person.erase" in actions and "clinic.retention" in actions

@@ -53,6 +53,28 @@ def clinic_list() -> None:
         out.print(table)
 
 
+@clinic_app.command("retention")
+@handles_errors
+def clinic_retention(
+    setting: Annotated[
+        str | None,
+        typer.Argument(help="keep-deidentified or delete; leave out to show the setting."),
+    ] = None,
+    clinic: Annotated[str | None, typer.Option(help="Clinic id or name.")] = None,
+) -> None:
+    """What erasing a person keeps: the records of care de-identified (keep-deidentified, the
+    default) or nothing but the audit log (delete). A clinic admin with --as, or the operator."""
+    from taperline.services import data_rights
+
+    with STATE.work() as (session, actor):
+        if setting is None:
+            found = people_service.find_clinic(session, clinic)
+            out.print(f"{found.name}: retention {found.retention}.")
+            return
+        changed = data_rights.set_retention(session, STATE.clock, actor, clinic, setting)
+        out.print(f"{changed.name}: retention is now {changed.retention}.")
+
+
 @person_app.command("add")
 @handles_errors
 def person_add(
@@ -292,7 +314,8 @@ def person_erase(
     confirm: Annotated[str, typer.Option(help="The handle again: erasure cannot be undone.")],
 ) -> None:
     """Erase a person (a clinic admin with --as, or the operator): name, email, handle and free
-    text removed everywhere; records of care kept, de-identified."""
+    text removed everywhere; records of care kept de-identified or deleted, as the clinic's
+    retention setting says (`taperline clinic retention`)."""
     from taperline.services import data_rights
 
     if confirm.strip().lower() != handle.strip().lower():
@@ -301,5 +324,10 @@ def person_erase(
         done = data_rights.erase(session, STATE.clock, actor, handle)
     out.print(
         f"Erased {handle}: personal data removed from {done.rows_scrubbed} rows, "
-        f"{done.rows_deleted} rows deleted; records of care kept de-identified."
+        f"{done.rows_deleted} rows deleted; "
+        + (
+            "records of care deleted (clinic retention: delete)."
+            if done.retention == data_rights.DELETE
+            else "records of care kept de-identified (clinic retention: keep-deidentified)."
+        )
     )

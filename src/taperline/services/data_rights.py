@@ -6,11 +6,14 @@ is added: the person's rows are those of `users` with their id, every table with
 answers and doses of a check-in, the messages of a thread, …). Secrets (password and token
 hashes, TOTP seeds) are never exported.
 
-Erasure keeps the clinical records de-identified (the clinic's records of care: scores,
-doses, plans, alerts) and removes the person: their name, email and handle everywhere they
+Erasure removes the person: their name, email and handle everywhere they
 appear (also in other people's notifications, alerts and the audit log), every free text they
-or others wrote about them, their sessions, tokens, supporters and contact settings. The
-audit log keeps its rows with the person's id, which no longer leads to anyone."""
+or others wrote about them, their sessions, tokens, supporters and contact settings. What
+happens to the records of care (check-ins and scores, doses, plans, alerts, rewards) is the
+clinic's retention setting: "keep-deidentified" (the default) keeps them with the person's id,
+which no longer leads to anyone; "delete" deletes them too, every row the export would have
+listed, leaving only the account's tombstone. Either way the audit log keeps its rows,
+pseudonymised, and the erasure itself is audited."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from taperline.db.models import (
     ApiToken,
     Checkin,
     CircleMember,
+    Clinic,
     ContactPreference,
     Message,
     MessageThread,
@@ -43,8 +47,10 @@ from taperline.domain.errors import InvalidInput
 from taperline.domain.types import Role
 from taperline.services import audit, fhir
 from taperline.services.authz import AccessDenied, require
-from taperline.services.people import find_user
+from taperline.services.people import find_clinic, find_user
 
+KEEP_DEIDENTIFIED, DELETE = "keep-deidentified", "delete"
+RETENTIONS = (KEEP_DEIDENTIFIED, DELETE)
 SECRET_COLUMNS = {"password_hash", "totp_secret", "invite_hash", "token_hash", "csrf_token"}
 SECRET_TABLES = {"web_sessions", "api_tokens"}
 ERASED = "[erased]"
@@ -192,6 +198,44 @@ class Erased:
     person_id: int
     rows_scrubbed: int
     rows_deleted: int
+    retention: str = KEEP_DEIDENTIFIED
+
+
+def set_retention(
+    session: Session, clock: Clock, actor: Actor, clinic_ref: str | None, retention: str
+) -> Clinic:
+    """Set what erasing a person of the clinic keeps (its admin, or the operator)."""
+    clinic = find_clinic(session, clinic_ref)
+    if not actor.is_operator and not (actor.role is Role.ADMIN and actor.clinic_id == clinic.id):
+        raise AccessDenied(actor, Action.CLINIC_CREATE, None)
+    value = retention.strip().lower()
+    if value not in RETENTIONS:
+        raise InvalidInput(
+            "retention", f"'{retention}' is not a setting (use {' or '.join(RETENTIONS)})"
+        )
+    before = clinic.retention
+    clinic.retention = value
+    session.flush()
+    audit.record(
+        session, clock, actor, "clinic.retention", resource_type="clinic",
+        resource_id=clinic.id, detail={"from": before, "to": value},
+    )  # fmt: skip
+    return clinic
+
+
+def _delete_records(session: Session, person_id: int) -> int:
+    """Delete every row the export lists except the account itself (kept as a tombstone, so
+    that the audit log's person ids stay valid), children before parents."""
+    held = _held(session, person_id)
+    deleted = 0
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name in ("users", "audit_events") or table.name not in held:
+            continue
+        keys = list(table.primary_key.columns)
+        for row in held[table.name]:
+            result = session.execute(delete(table).where(*(k == row[k.name] for k in keys)))
+            deleted += int(getattr(result, "rowcount", 0) or 0)
+    return deleted
 
 
 def _identifiers(person: User) -> list[str]:
@@ -280,6 +324,11 @@ def erase(session: Session, clock: Clock, actor: Actor, handle: str) -> Erased:
         update(MessageThread).where(MessageThread.person_id == person.id).values(subject=ERASED)
     )
     session.execute(update(RewardEntry).where(RewardEntry.person_id == person.id).values(note=""))
+    retention = session.get(Clinic, person.clinic_id)
+    policy = retention.retention if retention is not None else KEEP_DEIDENTIFIED
+    if policy == DELETE:
+        session.flush()
+        deleted += _delete_records(session, person.id)
     person.handle = f"erased-{person.id}"
     person.display_name = "Erased person"
     person.email = None
@@ -296,9 +345,9 @@ def erase(session: Session, clock: Clock, actor: Actor, handle: str) -> Erased:
         person_id=person.id,
         resource_type="person",
         resource_id=person.id,
-        detail={"rows_scrubbed": scrubbed, "rows_deleted": deleted},
+        detail={"rows_scrubbed": scrubbed, "rows_deleted": deleted, "retention": policy},
     )
-    return Erased(person.id, scrubbed, deleted)
+    return Erased(person.id, scrubbed, deleted, policy)
 
 
 def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:

@@ -20,6 +20,9 @@ class Clinic(Base):
     checkin_due_hour: Mapped[int] = mapped_column(default=21)
     missed_days_alert: Mapped[int] = mapped_column(default=3)
     digest_hour: Mapped[int] = mapped_column(default=7)
+    # What erasing a person keeps: "keep-deidentified" (the records of care, de-identified) or
+    # "delete" (the records of care too). See docs/operations.md.
+    retention: Mapped[str] = mapped_column(String(20), default="keep-deidentified")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
