@@ -180,6 +180,11 @@ def test_acknowledged_check_ins_survive_sigkill_once_each(
                 )
             ).all()
             keys = [key for _, key in stored]
+            print(  # noqa: T201 - the figures docs/operations.md quotes (pytest -s)
+                f"\ncrash figures: {KILLS} SIGKILLs, {len(jobs)} check-ins, "
+                f"{lost[0]} requests cut, {len(acknowledged)} acknowledged, {len(keys)} stored, "
+                f"{len(keys) - len(set(keys))} doubled, {len(jobs) - len(set(keys))} lost"
+            )
             assert len(keys) == len(set(keys)) == len(jobs)  # every one, none twice
             ids = {checkin_id for checkin_id, _ in stored}
             assert set(acknowledged.values()) <= ids  # what a client saw is what is stored

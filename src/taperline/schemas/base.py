@@ -4,6 +4,7 @@ shape of every list answer."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -41,6 +42,16 @@ def _date_as_text(value: Any) -> Any:
         raise ValueError("give the date as YYYY-MM-DD")
     return value
 
+
+def _whole_number_text(value: Any) -> Any:
+    # int() would also read "4\u0085" or " 4" (Unicode whitespace) or "4_000": a query or path
+    # number is digits only, as the documented integer type says.
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]{1,18}", value):
+        raise ValueError("give a whole number (digits only)")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number_text)]
 
 SaneDate = Annotated[dt.date, BeforeValidator(_date_as_text), AfterValidator(_date_in_range)]
 

@@ -51,6 +51,7 @@ from taperline.schemas.api import (
     TokensPublic,
     ViewerPublic,
 )
+from taperline.schemas.base import WholeNumber
 from taperline.schemas.checkins import CheckinCreate
 from taperline.schemas.safety import SafetyCheckInput
 from taperline.services import accounts, adherence, calendar, checkins, people, plans, safety
@@ -101,7 +102,7 @@ def companion_router(tag: str) -> APIRouter:
 
 
 Handle = Annotated[Text, Path(description="The person's handle", max_length=100)]
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Id = Annotated[WholeNumber, Path(ge=1, le=MAX_ID)]
 AlertStatusQuery = Annotated[
     Literal["open", "acknowledged", "resolved", "all"], Query(description="Which alerts")
 ]
@@ -140,7 +141,9 @@ def checkin_history(
     session: SessionDep,
     clock: ClockDep,
     viewer: ViewerDep,
-    days: Annotated[int, Query(ge=1, le=3660, description="The last N days, 1 to 3660")] = 14,
+    days: Annotated[
+        WholeNumber, Query(ge=1, le=3660, description="The last N days, 1 to 3660")
+    ] = 14,
 ) -> CheckinsPublic:
     """Check-ins of the last `days` days in the person's own calendar, newest first."""
     return CheckinsPublic.of(checkins.history(session, clock, viewer.actor, handle, days=days))
@@ -203,8 +206,8 @@ def list_alerts(
     clock: ClockDep,
     viewer: ViewerDep,
     status: AlertStatusQuery = "open",
-    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many")] = 200,
-    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Skip this many")] = 0,
+    limit: Annotated[WholeNumber, Query(ge=1, le=1000, description="At most this many")] = 200,
+    offset: Annotated[WholeNumber, Query(ge=0, le=10_000_000, description="Skip this many")] = 0,
 ) -> AlertsPublic:
     """Every alert the viewer may see (a clinician's caseload, a person's own): unresolved
     first, then most urgent, newest first. Page with `limit` and `offset`."""
@@ -352,7 +355,7 @@ def adherence_report(
     session: SessionDep,
     clock: ClockDep,
     viewer: ViewerDep,
-    days: Annotated[int, Query(ge=1, le=366, description="The last N days, 1 to 366")] = 14,
+    days: Annotated[WholeNumber, Query(ge=1, le=366, description="The last N days, 1 to 366")] = 14,
 ) -> AdherencePublic:
     """What was logged against the approved plan. A day without a check-in is unknown,
     never zero."""

@@ -29,7 +29,7 @@ from taperline.domain.types import Category, CheckinKind
 from taperline.domain.units import Amount, Unit
 from taperline.schemas import parse, problem_of
 from taperline.schemas.api import PlanPauseInput, PlanReplanInput
-from taperline.schemas.base import MAX_DATE, MIN_DATE
+from taperline.schemas.base import MAX_DATE, MIN_DATE, WholeNumber
 from taperline.schemas.checkins import CheckinCreate
 from taperline.schemas.plans import PlanInput
 from taperline.services import adherence, caseload, checkins, evidence, people, plans, safety
@@ -168,7 +168,7 @@ def alerts_page(
     clock: ClockDep,
     viewer: ViewerDep,
     status: str = "open",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: Annotated[WholeNumber, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     found = safety.list_alerts(
         session,

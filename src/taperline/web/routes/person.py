@@ -23,6 +23,7 @@ from taperline.domain.instruments import registry
 from taperline.domain.instruments.sleep_diary import SLEEP_DIARY, AnswerKind
 from taperline.domain.plans import WEEKDAYS
 from taperline.domain.types import KratomForm, MagnesiumForm
+from taperline.schemas.base import WholeNumber
 from taperline.services import calendar, checkins, consent, evidence
 from taperline.services.consent import CHECKIN_STEPS
 from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep, WriterDep
@@ -257,7 +258,7 @@ def history_page(
     session: SessionDep,
     clock: ClockDep,
     viewer: ViewerDep,
-    days: Annotated[int, Query(ge=1, le=90)] = 14,
+    days: Annotated[WholeNumber, Query(ge=1, le=90)] = 14,
 ) -> HTMLResponse:
     rows = checkins.history(session, clock, viewer.actor, viewer.handle, days=days)
     htmx = request.headers.get("hx-request") == "true"

@@ -19,6 +19,7 @@ from taperline.domain.progress.overview import PHASE_LABELS, Phase
 from taperline.domain.progress.series import BY_ID
 from taperline.reports import plots, printable
 from taperline.schemas.api import Text
+from taperline.schemas.base import WholeNumber
 from taperline.schemas.progress import ComparisonPublic, OverviewPublic, ProgressPublic
 from taperline.services import progress
 from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep
@@ -29,7 +30,7 @@ router = APIRouter()
 api_router = companion_router("api")  # the JSON routes, under /api/v1
 
 MAX_TEXT = 40
-Days = Annotated[int, Query(ge=14, le=366, description="The last N days, 14 to 366")]
+Days = Annotated[WholeNumber, Query(ge=14, le=366, description="The last N days, 14 to 366")]
 Choice = Annotated[str, Query(max_length=MAX_TEXT)]
 
 
