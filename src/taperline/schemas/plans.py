@@ -125,8 +125,9 @@ def to_taper(t: TaperIn) -> TaperParams:
     )
 
 
-def to_content(plan: PlanInput) -> PlanContent:
-    """Domain values, with every problem named by its field."""
+def to_content(plan: PlanInput, *, check_schedule: bool = True) -> PlanContent:
+    """Domain values, with every problem named by its field (the taper schedule's too, unless
+    `check_schedule` is off: for a stored version, checked when it was stored)."""
     items = tuple(
         make_regimen_item(
             category=item.category,
@@ -158,6 +159,8 @@ def to_content(plan: PlanInput) -> PlanContent:
         ),
         goals=tuple(plan.goals),
     )
+    if not check_schedule:
+        return content
     try:
         content.schedule()  # every schedule problem surfaces here, before anything is stored
     except InvalidInput as error:
@@ -180,6 +183,12 @@ def stored_content(document: Mapping[str, Any] | str) -> PlanContent:
     if not isinstance(document, str):
         document = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return _stored_content(document)
+
+
+def stored_content_unscheduled(document: Mapping[str, Any]) -> PlanContent:
+    """A stored version's items, activities and monitoring, without building its taper
+    schedule (and not remembered): for bulk reads that never look at the schedule."""
+    return to_content(parse(PlanInput, document), check_schedule=False)
 
 
 @functools.lru_cache(maxsize=STORED_CONTENTS_KEPT)

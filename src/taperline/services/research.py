@@ -180,14 +180,24 @@ class Exported:
 
 
 class _Keys:
+    """Keyed pseudonyms (HMAC-SHA256) and per-person date shifts. A person's pseudonym and
+    shift are made once per export; the keyed hash state is copied rather than rebuilt."""
+
     def __init__(self, key: bytes) -> None:
         self.key = key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+        self._pids: dict[int, str] = {}
 
     def _mac(self, text: str) -> bytes:
-        return hmac.new(self.key, text.encode(), hashlib.sha256).digest()
+        mac = self._keyed.copy()
+        mac.update(text.encode())
+        return mac.digest()
 
     def pid(self, person_id: int) -> str:
-        return self._mac(f"person:{person_id}").hex()[:20]
+        found = self._pids.get(person_id)
+        if found is None:
+            found = self._pids[person_id] = self._mac(f"person:{person_id}").hex()[:20]
+        return found
 
     def cid(self, checkin_id: int | None) -> str | None:
         return None if checkin_id is None else self._mac(f"checkin:{checkin_id}").hex()[:20]
@@ -224,7 +234,7 @@ def _people(session: Session, clinic_id: int | None) -> list[User]:
     return list(session.scalars(statement))
 
 
-def _chunked(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+def _chunked(ids: list[int], size: int = 2000) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 
@@ -254,16 +264,15 @@ def export(
     for chunk in _chunked(ids):
         _plans(session, chunk, keys, shift, tables)
         _checkins(session, chunk, keys, shift, tables)
-        for alert in session.scalars(select(Alert).where(Alert.person_id.in_(chunk))):
+        alerts = session.execute(
+            select(Alert.person_id, Alert.day, Alert.rule_id, Alert.severity, Alert.status)
+            .where(Alert.person_id.in_(chunk))
+        )  # fmt: skip
+        for person_id, day, rule, severity, status in alerts:
             tables["alerts"].append(
-                {
-                    "pid": keys.pid(alert.person_id),
-                    "day": alert.day + shift[alert.person_id],
-                    "rule": alert.rule_id,
-                    "severity": alert.severity,
-                    "status": alert.status,
-                }  # fmt: skip
-            )
+                {"pid": keys.pid(person_id), "day": day + shift[person_id], "rule": rule,
+                 "severity": severity, "status": status}
+            )  # fmt: skip
     tables["summary_scores"] = _summary(tables["scores"])
     staging = Path(
         tempfile.mkdtemp(prefix=".research-", dir=out.parent if out.parent.exists() else None)
@@ -314,7 +323,7 @@ def _sha256(path: Path) -> str:
 
 def _plans(session: Session, chunk: list[int], keys: _Keys, shift: dict[int, dt.timedelta],
            tables: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
-    from taperline.schemas.plans import stored_content
+    from taperline.schemas.plans import stored_content_unscheduled
 
     versions = session.scalars(
         select(PlanVersion).where(
@@ -323,7 +332,7 @@ def _plans(session: Session, chunk: list[int], keys: _Keys, shift: dict[int, dt.
     )
     for version in versions:
         pid, move = keys.pid(version.person_id), shift[version.person_id]
-        content = stored_content(version.content)
+        content = stored_content_unscheduled(version.content)
         tables["plans"].append(
             {
                 "pid": pid,
@@ -352,79 +361,92 @@ ACTIVITY_KEYS = ("exercise_minutes", "meditation_minutes", "counseling_session",
 
 def _checkins(session: Session, chunk: list[int], keys: _Keys, shift: dict[int, dt.timedelta],
               tables: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
-    for checkin in session.scalars(select(Checkin).where(Checkin.person_id.in_(chunk))):
-        pid, move, cid = keys.pid(checkin.person_id), shift[checkin.person_id], keys.cid(checkin.id)
-        day = checkin.checkin_date + move
-        tables["checkins"].append(
-            {
-                "pid": pid,
-                "cid": cid,
-                "day": day,
-                "kind": checkin.kind,
-                "red_flags": len(checkin.red_flags or []),
-                "non_prescribed_opioids": checkin.used_non_prescribed_opioids,
-            }  # fmt: skip
-        )
+    # Plain column reads (no ORM objects): this is the export's bulk.
+    cids: dict[int, str] = {}
+    checkins = session.execute(
+        select(Checkin.id, Checkin.person_id, Checkin.checkin_date, Checkin.kind,
+               Checkin.red_flags, Checkin.used_non_prescribed_opioids, Checkin.activities)
+        .where(Checkin.person_id.in_(chunk))
+    )  # fmt: skip
+    out_checkins, out_activities = tables["checkins"], tables["activities"]
+    for checkin_id, person_id, date, kind, red_flags, opioids, activities in checkins:
+        pid, cid = keys.pid(person_id), keys.cid(checkin_id)
+        cids[checkin_id] = cid  # type: ignore[assignment]
+        day = date + shift[person_id]
+        out_checkins.append(
+            {"pid": pid, "cid": cid, "day": day, "kind": kind,
+             "red_flags": len(red_flags or []), "non_prescribed_opioids": opioids}
+        )  # fmt: skip
+        if not activities:
+            continue
         for name in ACTIVITY_KEYS:
-            value = (checkin.activities or {}).get(name)
+            value = activities.get(name)
             if isinstance(value, bool):
                 value = int(value)
             if isinstance(value, int) and value > 0:
-                tables["activities"].append(
+                out_activities.append(
                     {"pid": pid, "cid": cid, "day": day, "activity": name, "value": value}
                 )
-    for dose in session.scalars(select(DoseLog).where(DoseLog.person_id.in_(chunk))):
-        amount = from_thousandths(dose.amount_thousandths, dose.unit)
+    doses = session.execute(
+        select(DoseLog.person_id, DoseLog.checkin_id, DoseLog.taken_on, DoseLog.category,
+               DoseLog.form, DoseLog.amount_thousandths, DoseLog.unit)
+        .where(DoseLog.person_id.in_(chunk))
+    )  # fmt: skip
+    for person_id, checkin_id, taken_on, category, form, thousandths, unit in doses:
+        cid = cids.get(checkin_id) if checkin_id is not None else None
         tables["doses"].append(
             {
-                "pid": keys.pid(dose.person_id),
-                "cid": keys.cid(dose.checkin_id),
-                "day": dose.taken_on + shift[dose.person_id],
-                "category": dose.category,
-                "form": dose.form,
-                "amount": str(amount.value),
-                "unit": dose.unit,
+                "pid": keys.pid(person_id),
+                "cid": cid if cid is not None else keys.cid(checkin_id),
+                "day": taken_on + shift[person_id],
+                "category": category,
+                "form": form,
+                "amount": str(from_thousandths(thousandths, unit).value),
+                "unit": unit,
             }  # fmt: skip
         )
-    rows = session.execute(
-        select(InstrumentResponse, Checkin.person_id, Checkin.checkin_date)
-        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
-        .where(Checkin.person_id.in_(chunk))
-    )
-    for response, person_id, date in rows:
-        pid, cid, day = keys.pid(person_id), keys.cid(response.checkin_id), date + shift[person_id]
-        if response.instrument_id == "sleep_diary":
-            metrics = response.metrics or {}
-            tables["sleep"].append(
-                {
-                    "pid": pid,
-                    "cid": cid,
-                    "day": day,
-                    **{
-                        k: metrics.get(k)
-                        for k in (
-                            "time_in_bed",
-                            "sleep_onset_latency",
-                            "awakenings",
-                            "wake_after_sleep_onset",
-                            "total_sleep_time",
-                            "sleep_efficiency",
-                        )
-                    },
-                    "quality": (response.answers or {}).get("quality"),
-                }  # fmt: skip
-            )
-        else:
-            tables["scores"].append(
-                {
-                    "pid": pid,
-                    "cid": cid,
-                    "day": day,
-                    "instrument": response.instrument_id,
-                    "total": response.total,
-                    "band": response.band,
-                }  # fmt: skip
-            )
+
+    def responses(*columns: Any, sleep: bool) -> Any:
+        kind = InstrumentResponse.instrument_id
+        return session.execute(
+            select(InstrumentResponse.checkin_id, Checkin.person_id, Checkin.checkin_date,
+                   *columns)
+            .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
+            .where(Checkin.person_id.in_(chunk),
+                   kind == "sleep_diary" if sleep else kind != "sleep_diary")
+        )  # fmt: skip
+
+    scores = responses(
+        InstrumentResponse.instrument_id, InstrumentResponse.total, InstrumentResponse.band,
+        sleep=False,
+    )  # fmt: skip
+    out_scores = tables["scores"]
+    for checkin_id, person_id, date, instrument, total, band in scores:
+        out_scores.append(
+            {"pid": keys.pid(person_id), "cid": cids.get(checkin_id) or keys.cid(checkin_id),
+             "day": date + shift[person_id], "instrument": instrument, "total": total,
+             "band": band}
+        )  # fmt: skip
+    diaries = responses(InstrumentResponse.metrics, InstrumentResponse.answers, sleep=True)
+    out_sleep = tables["sleep"]
+    for checkin_id, person_id, date, metrics, answers in diaries:
+        row = {"pid": keys.pid(person_id), "cid": cids.get(checkin_id) or keys.cid(checkin_id),
+               "day": date + shift[person_id]}  # fmt: skip
+        metrics = metrics or {}
+        for name in SLEEP_METRICS:
+            row[name] = metrics.get(name)
+        row["quality"] = (answers or {}).get("quality")
+        out_sleep.append(row)
+
+
+SLEEP_METRICS = (
+    "time_in_bed",
+    "sleep_onset_latency",
+    "awakenings",
+    "wake_after_sleep_onset",
+    "total_sleep_time",
+    "sleep_efficiency",
+)
 
 
 def _summary(scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
