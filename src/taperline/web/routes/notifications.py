@@ -119,7 +119,9 @@ class NotificationsPublic(BaseModel):
 
 
 class MarkRead(BaseModel):
-    id: int | None = Field(default=None, ge=1, description="One notification; omit for all")
+    id: int | None = Field(
+        default=None, ge=1, strict=True, description="One notification; omit for all"
+    )
 
 
 class MarkedPublic(BaseModel):
