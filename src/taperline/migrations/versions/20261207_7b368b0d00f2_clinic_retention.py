@@ -31,5 +31,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("clinics", schema=None) as batch_op:
-        batch_op.drop_column("retention")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of `clinics` would drop a
+    # table others refer to, which foreign keys refuse once there are rows.
+    op.drop_column("clinics", "retention")
