@@ -324,8 +324,8 @@ def erase(session: Session, clock: Clock, actor: Actor, handle: str) -> Erased:
         update(MessageThread).where(MessageThread.person_id == person.id).values(subject=ERASED)
     )
     session.execute(update(RewardEntry).where(RewardEntry.person_id == person.id).values(note=""))
-    retention = session.get(Clinic, person.clinic_id)
-    policy = retention.retention if retention is not None else KEEP_DEIDENTIFIED
+    clinic = session.get(Clinic, person.clinic_id)
+    policy = clinic.retention if clinic is not None else KEEP_DEIDENTIFIED
     if policy == DELETE:
         session.flush()
         deleted += _delete_records(session, person.id)

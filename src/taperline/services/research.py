@@ -187,6 +187,7 @@ class _Keys:
         self.key = key
         self._keyed = hmac.new(key, digestmod=hashlib.sha256)
         self._pids: dict[int, str] = {}
+        self._cids: dict[int, str] = {}  # a check-in's rows (doses, scores, sleep) share one
 
     def _mac(self, text: str) -> bytes:
         mac = self._keyed.copy()
@@ -200,7 +201,12 @@ class _Keys:
         return found
 
     def cid(self, checkin_id: int | None) -> str | None:
-        return None if checkin_id is None else self._mac(f"checkin:{checkin_id}").hex()[:20]
+        if checkin_id is None:
+            return None
+        found = self._cids.get(checkin_id)
+        if found is None:
+            found = self._cids[checkin_id] = self._mac(f"checkin:{checkin_id}").hex()[:20]
+        return found
 
     def shift(self, person_id: int) -> dt.timedelta:
         number = int.from_bytes(self._mac(f"shift:{person_id}")[:4], "big") % (2 * SHIFT_DAYS)
@@ -362,7 +368,6 @@ ACTIVITY_KEYS = ("exercise_minutes", "meditation_minutes", "counseling_session",
 def _checkins(session: Session, chunk: list[int], keys: _Keys, shift: dict[int, dt.timedelta],
               tables: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
     # Plain column reads (no ORM objects): this is the export's bulk.
-    cids: dict[int, str] = {}
     checkins = session.execute(
         select(Checkin.id, Checkin.person_id, Checkin.checkin_date, Checkin.kind,
                Checkin.red_flags, Checkin.used_non_prescribed_opioids, Checkin.activities)
@@ -371,7 +376,6 @@ def _checkins(session: Session, chunk: list[int], keys: _Keys, shift: dict[int, 
     out_checkins, out_activities = tables["checkins"], tables["activities"]
     for checkin_id, person_id, date, kind, red_flags, opioids, activities in checkins:
         pid, cid = keys.pid(person_id), keys.cid(checkin_id)
-        cids[checkin_id] = cid  # type: ignore[assignment]
         day = date + shift[person_id]
         out_checkins.append(
             {"pid": pid, "cid": cid, "day": day, "kind": kind,
@@ -393,11 +397,10 @@ def _checkins(session: Session, chunk: list[int], keys: _Keys, shift: dict[int, 
         .where(DoseLog.person_id.in_(chunk))
     )  # fmt: skip
     for person_id, checkin_id, taken_on, category, form, thousandths, unit in doses:
-        cid = cids.get(checkin_id) if checkin_id is not None else None
         tables["doses"].append(
             {
                 "pid": keys.pid(person_id),
-                "cid": cid if cid is not None else keys.cid(checkin_id),
+                "cid": keys.cid(checkin_id),
                 "day": taken_on + shift[person_id],
                 "category": category,
                 "form": form,
@@ -423,14 +426,14 @@ def _checkins(session: Session, chunk: list[int], keys: _Keys, shift: dict[int, 
     out_scores = tables["scores"]
     for checkin_id, person_id, date, instrument, total, band in scores:
         out_scores.append(
-            {"pid": keys.pid(person_id), "cid": cids.get(checkin_id) or keys.cid(checkin_id),
+            {"pid": keys.pid(person_id), "cid": keys.cid(checkin_id),
              "day": date + shift[person_id], "instrument": instrument, "total": total,
              "band": band}
         )  # fmt: skip
     diaries = responses(InstrumentResponse.metrics, InstrumentResponse.answers, sleep=True)
     out_sleep = tables["sleep"]
     for checkin_id, person_id, date, metrics, answers in diaries:
-        row = {"pid": keys.pid(person_id), "cid": cids.get(checkin_id) or keys.cid(checkin_id),
+        row = {"pid": keys.pid(person_id), "cid": keys.cid(checkin_id),
                "day": date + shift[person_id]}  # fmt: skip
         metrics = metrics or {}
         for name in SLEEP_METRICS:
