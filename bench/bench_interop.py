@@ -1,8 +1,9 @@
 """Interop exports at scale, each beside a plain reference measured in the same run.
 
 Seeds a throwaway SQLite clinic with bench_overview's seeder (N people, staggered over 180
-days, daily check-ins with SOWS and a sleep diary, plans, alerts; direct bulk inserts), then
-times:
+days, daily check-ins with SOWS and a sleep diary, plans, alerts; direct bulk inserts), fills
+in whole records with records.fill (every SOWS item, a full sleep diary and its metrics, one to
+three doses per check-in, activities), then times:
 
 - FHIR bulk export (`services.fhir.export_clinic`: read, build and validate every resource
   with fhir.resources, write NDJSON), against a plain loop that only constructs and validates
@@ -34,6 +35,7 @@ from fhir.resources.R4B.observation import Observation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_overview import NOW, seed  # noqa: E402
+from records import fill  # noqa: E402
 from taperline.clock import FixedClock  # noqa: E402
 from taperline.db.engine import make_engine, make_sessionmaker  # noqa: E402
 from taperline.domain.access import Actor  # noqa: E402
@@ -93,7 +95,9 @@ def main() -> None:
         path = folder / "interop.db"
         url = f"sqlite:///{path}"
         started = time.perf_counter()
-        _clinic, sizes = seed(url, path, options.people, random.Random(options.seed))
+        rng = random.Random(options.seed)
+        _clinic, sizes = seed(url, path, options.people, rng)
+        sizes |= fill(path, rng)
         print(f"Seeded {options.people:,} people in {time.perf_counter() - started:.1f} s: "
               + ", ".join(f"{v:,} {k}" for k, v in sizes.items()))  # fmt: skip
         engine = make_engine(url)

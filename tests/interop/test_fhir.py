@@ -137,3 +137,52 @@ def test_the_clinic_exports_as_ndjson_per_resource_type(tmp_path: Path) -> None:
     forms = (out / "Questionnaire.ndjson").read_text().splitlines()
     assert len(forms) == 8 and Questionnaire.model_validate_json(forms[0]).url
     assert (out / "QuestionnaireResponse.ndjson").stat().st_size > 0
+
+
+def test_every_bulk_document_is_exactly_what_the_models_write(tmp_path: Path) -> None:
+    """The bulk export validates a sample; this holds the builders to writing, for every
+    resource of the demo clinic, exactly the JSON the fhir.resources models write for it, so
+    an unvalidated line is the same as a validated one."""
+    from typer.testing import CliRunner
+
+    from taperline.cli import app
+    from taperline.interop.fhir import model_json
+
+    env = {"TAPERLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}", "TAPERLINE_AS": None}
+    runner = CliRunner()
+    assert runner.invoke(app, ["--today", "2026-03-14", "demo"], env=env).exit_code == 0
+    out = tmp_path / "bulk"
+    assert (
+        runner.invoke(app, ["export", "fhir", "--clinic", "--out", str(out)], env=env).exit_code
+        == 0
+    )
+    kinds: Counter[str] = Counter()
+    for path in sorted(out.glob("*.ndjson")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            document = json.loads(line)
+            assert model_json(document) == document, (path.name, document.get("id"))
+            kinds[document["resourceType"]] += 1
+    assert {"Patient", "Questionnaire", "QuestionnaireResponse", "Observation", "CarePlan",
+            "MedicationStatement", "Provenance", "Flag", "DetectedIssue"} <= set(kinds)  # fmt: skip
+    assert kinds["DetectedIssue"] == kinds["Flag"]
+    issue = json.loads((out / "DetectedIssue.ndjson").read_text().splitlines()[0])
+    assert issue["code"]["coding"][0]["code"] and issue["evidence"][0]["detail"][0]["display"]
+
+
+def test_a_bulk_export_stops_on_an_invalid_resource_and_leaves_nothing(
+    session: Session, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import ValidationError
+
+    from taperline.interop import fhir as builders
+
+    cast(session, clock)
+    broken = builders.patient
+
+    def patient_without_a_valid_status(person: builders.PersonRecord) -> dict[str, object]:
+        return broken(person) | {"active": "perhaps"}
+
+    monkeypatch.setattr(builders, "patient", patient_without_a_valid_status)
+    with pytest.raises(ValidationError):
+        fhir.export_clinic(session, clock, Actor.operator("t"), tmp_path / "bulk")
+    assert not (tmp_path / "bulk").exists() and list(tmp_path.iterdir()) == []

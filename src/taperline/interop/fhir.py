@@ -1,5 +1,9 @@
-"""FHIR R4B (4.3.0) resources for one person's record, built with the fhir.resources models
-(every resource is validated as it is built). Pure: the service passes plain records in.
+"""FHIR R4B (4.3.0) resources for one person's record. Pure: the service passes plain records
+in and gets FHIR JSON documents out; `validated` reads a document with the fhir.resources R4B
+model of its type, which is how every document is checked (each one of a person's export; a
+sample of a clinic's bulk export, see services.fhir). A test holds every builder to the rule
+that its document equals the model's own JSON of it, so what is written unvalidated is exactly
+what the models would write.
 
 What maps to what (docs/interop.md):
 - the person → Patient (handle as identifier; no address or birth date is held);
@@ -8,25 +12,20 @@ What maps to what (docs/interop.md):
 - each answered instrument in a check-in → QuestionnaireResponse, and its total → Observation
   (category survey; LOINC total code where cited, else Taperline's own code system);
 - each medication in the safety profile → MedicationStatement (text only: no RxNorm code);
-- each alert → Flag, with the rule id as an identifier."""
+- each alert → Flag, with the rule id as an identifier, and a DetectedIssue carrying the
+  rule's citations."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.careplan import CarePlan
-from fhir.resources.R4B.flag import Flag
-from fhir.resources.R4B.medicationstatement import MedicationStatement
-from fhir.resources.R4B.observation import Observation
-from fhir.resources.R4B.patient import Patient
-from fhir.resources.R4B.provenance import Provenance
-from fhir.resources.R4B.questionnaire import Questionnaire
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir.resources.R4B import get_fhir_model_class
 
 from taperline.domain.instruments.base import ItemScale
 from taperline.domain.instruments.sleep_diary import AnswerKind, SleepDiaryInstrument
@@ -40,12 +39,46 @@ TOTALS = f"{BASE}/CodeSystem/instrument-total"
 RULES = f"{BASE}/CodeSystem/safety-rule"
 HANDLES = f"{BASE}/NamingSystem/handle"
 FHIR_VERSION = "4.3.0"
+CHECKIN_DATE = f"{BASE}/StructureDefinition/checkin-date"
+PLAN_DOCUMENT = f"{BASE}/StructureDefinition/plan-document"
+
+Document = dict[str, Any]
+
+
+def resource(kind: str, fields: dict[str, Any]) -> Document:
+    """A resource document: its type first, then every field that has a value."""
+    document: Document = {"resourceType": kind}
+    document.update((k, v) for k, v in fields.items() if v is not None)
+    return document
+
+
+def validated(document: Document) -> Any:
+    """The document read by the fhir.resources R4B model of its type (a ValidationError if it
+    is not valid FHIR R4B)."""
+    return get_fhir_model_class(document["resourceType"]).model_validate(document)
+
+
+def model_json(document: Document) -> Document:
+    """What the model library writes for the document: the test of every builder."""
+    dumped: Document = validated(document).model_dump(mode="json", exclude_none=True)
+    return dumped
+
+
+def instant(moment: dt.datetime) -> str:
+    """A dateTime/instant as the models write it (UTC as Z)."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def fhir_id(*parts: object) -> str:
     """A FHIR id ([A-Za-z0-9-.]{1,64}) from parts: 'person-pat', 'qr-12-phq9'."""
-    text = "-".join(str(p) for p in parts)
-    return re.sub(r"[^A-Za-z0-9.-]", "-", text)[:64]
+    text = "-".join(map(str, parts))
+    if text.isascii() and text.replace("-", "").replace(".", "").isalnum():
+        return text[:64]  # already an id (the common case, without a regular expression)
+    return _NOT_ID.sub("-", text)[:64]
+
+
+_NOT_ID = re.compile(r"[^A-Za-z0-9.-]")
 
 
 def canonical(instrument_id: str) -> str:
@@ -89,6 +122,7 @@ class PlanRecord:
     approved_at: dt.datetime | None
     approved_by: str | None  # the approving clinician's name
     content: PlanContent
+    document: dict[str, Any] | None = None  # the plan as stored, carried for a re-import
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,18 +133,20 @@ class AlertRecord:
     severity: str
     status: str
     day: dt.date
+    citations: tuple[tuple[str, str | None], ...] = ()  # the rule's sources: text, address
 
 
-def patient(person: PersonRecord) -> Patient:
+def patient(person: PersonRecord) -> Document:
     telecom = [{"system": "email", "value": person.email}] if person.email else None
-    return Patient.model_validate(
+    return resource(
+        "Patient",
         {
             "id": fhir_id("person", person.handle),
             "identifier": [{"system": HANDLES, "value": person.handle}],
             "active": person.active,
             "name": [{"text": person.name}],
             "telecom": telecom,
-        }
+        },
     )
 
 
@@ -125,7 +161,7 @@ def _option_codings(options: Iterable[Any], system: str) -> list[dict[str, Any]]
     return [{"valueCoding": _coding(option, system)} for option in options]
 
 
-def questionnaire(instrument: ItemScale | SleepDiaryInstrument) -> Questionnaire:
+def questionnaire(instrument: ItemScale | SleepDiaryInstrument) -> Document:
     system = f"{BASE}/CodeSystem/{instrument.id}-answers"
     items = []
     for item in instrument.items:
@@ -150,7 +186,8 @@ def questionnaire(instrument: ItemScale | SleepDiaryInstrument) -> Questionnaire
             entry["required"] = item.required
         items.append(entry)
     code = [{"system": LOINC, "code": instrument.loinc_panel}] if instrument.loinc_panel else None
-    return Questionnaire.model_validate(
+    return resource(
+        "Questionnaire",
         {
             "id": fhir_id("questionnaire", instrument.id),
             "url": canonical(instrument.id),
@@ -161,7 +198,7 @@ def questionnaire(instrument: ItemScale | SleepDiaryInstrument) -> Questionnaire
             "subjectType": ["Patient"],
             "code": code,
             "item": items,
-        }
+        },
     )
 
 
@@ -178,44 +215,69 @@ def _answer(value: Any, kind: str) -> dict[str, Any] | None:
     return {"valueCoding": {"code": str(value)}}
 
 
+_Answering = dict[str, tuple[str, dict[str, Document]]]
+_ANSWERING: dict[tuple[str, str], _Answering] = {}
+
+
+def _answering(instrument: ItemScale | SleepDiaryInstrument, form: Document) -> _Answering:
+    """Per item: its answer type in the form and, by option value, the response item that
+    answers it (made once per instrument version; shared by every response, never changed)."""
+    found = _ANSWERING.get((instrument.id, instrument.version))
+    if found is None:
+        system = f"{BASE}/CodeSystem/{instrument.id}-answers"
+        kinds = {item["linkId"]: item["type"] for item in form.get("item", ())}
+        found = {
+            item.key: (
+                kinds[item.key],
+                {
+                    str(o.value): {
+                        "linkId": item.key,
+                        "answer": [{"valueCoding": _coding(o, system)}],
+                    }
+                    for o in item.options
+                },
+            )
+            for item in instrument.items
+        }
+        _ANSWERING[(instrument.id, instrument.version)] = found
+    return found
+
+
 def questionnaire_response(
     record: AnswerRecord,
     instrument: ItemScale | SleepDiaryInstrument,
-    form: Questionnaire,
+    form: Document,
     patient_id: str,
-) -> QuestionnaireResponse:
-    system = f"{BASE}/CodeSystem/{instrument.id}-answers"
-    kinds = {str(item.linkId): str(item.type) for item in form.item or []}
+) -> Document:
     items = []
-    for item in instrument.items:
-        value = record.answers.get(item.key)
-        kind = kinds[item.key]
-        answer = _answer(value, kind)
-        if answer is None or value is None:
+    answers = record.answers
+    for key, (kind, options) in _answering(instrument, form).items():
+        value = answers.get(key)
+        if value is None or value == "":
             continue
-        if kind == "choice":
-            option = next((o for o in item.options if str(o.value) == str(value)), None)
-            answer = (
-                {"valueCoding": _coding(option, system)}
-                if option is not None
-                else {"valueInteger": int(value)}
-            )
-        items.append({"linkId": item.key, "answer": [answer]})
-    return QuestionnaireResponse.model_validate(
+        chosen = options.get(str(value)) if kind == "choice" else None
+        if chosen is not None:
+            items.append(chosen)
+        else:
+            answer = {"valueInteger": int(value)} if kind == "choice" else _answer(value, kind)
+            items.append({"linkId": key, "answer": [answer]})
+    return resource(
+        "QuestionnaireResponse",
         {
             "id": fhir_id("qr", record.response_id),
+            "extension": [{"url": CHECKIN_DATE, "valueDate": record.date.isoformat()}],
             "questionnaire": f"{canonical(record.instrument_id)}|{record.instrument_version}",
             "status": "completed",
             "subject": {"reference": f"Patient/{patient_id}"},
-            "authored": record.authored.isoformat(),
+            "authored": instant(record.authored),
             "item": items or None,
-        }
+        },
     )
 
 
 def observation(
     record: AnswerRecord, instrument: ItemScale | SleepDiaryInstrument, patient_id: str
-) -> Observation | None:
+) -> Document | None:
     if record.total is None:
         return None
     coding = (
@@ -224,7 +286,8 @@ def observation(
         else {"system": TOTALS, "code": record.instrument_id}
     )
     coding["display"] = f"{instrument.name}: total"
-    return Observation.model_validate(
+    return resource(
+        "Observation",
         {
             "id": fhir_id("obs", record.response_id),
             "status": "final",
@@ -237,7 +300,7 @@ def observation(
             "derivedFrom": [
                 {"reference": f"QuestionnaireResponse/{fhir_id('qr', record.response_id)}"}
             ],
-        }
+        },
     )
 
 
@@ -248,7 +311,7 @@ _UCUM_CODES = {"min": "min", "%": "%", "count": "{#}"}
 
 def sleep_observations(
     record: AnswerRecord, instrument: SleepDiaryInstrument, patient_id: str
-) -> list[Observation]:
+) -> list[Document]:
     """One Observation per derived sleep metric (UCUM units; Taperline's own codes, as no
     LOINC code for these diary metrics is cited in the instrument definition)."""
     found = []
@@ -257,7 +320,8 @@ def sleep_observations(
         if value is None:
             continue
         found.append(
-            Observation.model_validate(
+            resource(
+                "Observation",
                 {
                     "id": fhir_id("obs", record.response_id, key.replace("_", "-")),
                     "status": "final",
@@ -277,7 +341,7 @@ def sleep_observations(
                     "derivedFrom": [
                         {"reference": f"QuestionnaireResponse/{fhir_id('qr', record.response_id)}"}
                     ],
-                }
+                },
             )
         )
     return found
@@ -287,10 +351,17 @@ _UCUM_UNITS = {"g": "g", "mg": "mg", "mcg": "ug", "mL": "mL", "capsule": "{capsu
                "tablet": "{tablet}", "film": "{film}"}  # fmt: skip
 
 
+def _number(value: Decimal | float | int) -> float | int:
+    """A decimal as the models write it: whole numbers as integers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
 def _quantity(amount: Amount) -> dict[str, Any]:
     unit = amount.unit.value
     return {
-        "value": amount.value,
+        "value": _number(amount.value),
         "unit": unit,
         "system": UCUM,
         "code": _UCUM_UNITS.get(unit, unit),
@@ -336,7 +407,8 @@ def care_plan(record: PlanRecord, person_handle: str, patient_id: str) -> list[A
             }
         )
         statements.append(
-            MedicationStatement.model_validate(
+            resource(
+                "MedicationStatement",
                 {
                     "id": fhir_id("planmed", person_handle, record.number, index),
                     "status": "active" if record.status == "approved" else "completed",
@@ -344,7 +416,7 @@ def care_plan(record: PlanRecord, person_handle: str, patient_id: str) -> list[A
                     "medicationCodeableConcept": {"text": name},
                     "subject": {"reference": f"Patient/{patient_id}"},
                     "dosage": [{"text": f"{item.amount_per_dose} at {times}"}],
-                }
+                },
             )
         )
     a = record.content.activities
@@ -358,9 +430,18 @@ def care_plan(record: PlanRecord, person_handle: str, patient_id: str) -> list[A
             activities.append(
                 {"detail": {"status": "scheduled", "description": f"{amount} {words}"}}
             )
-    plan = CarePlan.model_validate(
+    plan = resource(
+        "CarePlan",
         {
             "id": plan_id,
+            "extension": [
+                {
+                    "url": PLAN_DOCUMENT,
+                    "valueString": json.dumps(record.document, sort_keys=True),
+                }
+            ]
+            if record.document is not None
+            else None,
             "status": "active" if record.status == "approved" else "revoked",
             "intent": "plan",
             "title": f"Plan version {record.number}",
@@ -375,16 +456,17 @@ def care_plan(record: PlanRecord, person_handle: str, patient_id: str) -> list[A
                 else None
             ),
             "activity": activities or None,
-        }
+        },
     )
     resources: list[Any] = [plan, *statements]
     if record.approved_at is not None:
         resources.append(
-            Provenance.model_validate(
+            resource(
+                "Provenance",
                 {
                     "id": fhir_id("prov", person_handle, record.number),
                     "target": [{"reference": f"CarePlan/{plan_id}"}],
-                    "recorded": record.approved_at.isoformat(),
+                    "recorded": instant(record.approved_at),
                     "activity": {"text": "approved"},
                     "agent": [
                         {
@@ -399,14 +481,15 @@ def care_plan(record: PlanRecord, person_handle: str, patient_id: str) -> list[A
                             "who": {"display": record.approved_by or "a clinician"},
                         }
                     ],
-                }
+                },
             )
         )
     return resources
 
 
-def medication_statement(record: MedicationRecord, patient_id: str) -> MedicationStatement:
-    return MedicationStatement.model_validate(
+def medication_statement(record: MedicationRecord, patient_id: str) -> Document:
+    return resource(
+        "MedicationStatement",
         {
             "id": fhir_id("med", record.id),
             "status": "active",
@@ -414,12 +497,13 @@ def medication_statement(record: MedicationRecord, patient_id: str) -> Medicatio
             "subject": {"reference": f"Patient/{patient_id}"},
             "dosage": [{"text": record.schedule}] if record.schedule else None,
             "note": None if record.prescribed else [{"text": "Taken without a prescription"}],
-        }
+        },
     )
 
 
-def flag(record: AlertRecord, patient_id: str) -> Flag:
-    return Flag.model_validate(
+def flag(record: AlertRecord, patient_id: str) -> Document:
+    return resource(
+        "Flag",
         {
             "id": fhir_id("alert", record.id),
             "identifier": [{"system": RULES, "value": record.rule_id}],
@@ -428,7 +512,73 @@ def flag(record: AlertRecord, patient_id: str) -> Flag:
             "code": {"coding": [{"system": RULES, "code": record.rule_id}], "text": record.title},
             "subject": {"reference": f"Patient/{patient_id}"},
             "period": {"start": record.day.isoformat()},
-        }
+        },
+    )
+
+
+def forms(instruments: Iterable[ItemScale | SleepDiaryInstrument]) -> dict[str, Document]:
+    """A Questionnaire per instrument, by instrument id (the same for every person)."""
+    return {i.id: questionnaire(i) for i in instruments}
+
+
+def record_resources(
+    person: PersonRecord,
+    instruments: dict[str, ItemScale | SleepDiaryInstrument],
+    questionnaires: dict[str, Document],
+    answers: Iterable[AnswerRecord],
+    medications: Iterable[MedicationRecord],
+    alerts: Iterable[AlertRecord],
+    plans: Iterable[PlanRecord] = (),
+) -> Iterator[Document]:
+    """The person's own resources (no Questionnaires), in a fixed order: Patient, then each
+    answered instrument's response with its Observations, plans, medications, alerts."""
+    who = patient(person)
+    yield who
+    patient_id = who["id"]
+    for record in answers:
+        form = questionnaires.get(record.instrument_id)
+        if form is None:
+            continue
+        instrument = instruments[record.instrument_id]
+        yield questionnaire_response(record, instrument, form, patient_id)
+        total = observation(record, instrument, patient_id)
+        if total is not None:
+            yield total
+        if isinstance(instrument, SleepDiaryInstrument):
+            yield from sleep_observations(record, instrument, patient_id)
+    for plan in plans:
+        yield from care_plan(plan, person.handle, patient_id)
+    for medication in medications:
+        yield medication_statement(medication, patient_id)
+    for alert in alerts:
+        yield flag(alert, patient_id)
+        yield detected_issue(alert, patient_id)
+
+
+_SEVERITY = {"urgent": "high", "warning": "moderate", "info": "low"}
+
+
+def detected_issue(record: AlertRecord, patient_id: str) -> Document:
+    """The finding behind an alert, with the rule's citations as evidence (a Reference that
+    only names the source) and the first citation's address as the authority."""
+    urls = [url for _, url in record.citations if url]
+    return resource(
+        "DetectedIssue",
+        {
+            "id": fhir_id("issue", record.id),
+            "identifier": [{"system": RULES, "value": record.rule_id}],
+            "status": "final",
+            "code": {"coding": [{"system": RULES, "code": record.rule_id}], "text": record.title},
+            "severity": _SEVERITY.get(record.severity),
+            "patient": {"reference": f"Patient/{patient_id}"},
+            "identifiedDateTime": record.day.isoformat(),
+            "implicated": [{"reference": f"Flag/{fhir_id('alert', record.id)}"}],
+            "evidence": [{"detail": [{"display": text} for text, _ in record.citations]}]
+            if record.citations
+            else None,
+            "detail": record.title,
+            "reference": urls[0] if urls else None,
+        },
     )
 
 
@@ -441,36 +591,23 @@ def bundle(
     *,
     now: dt.datetime,
     plans: Sequence[PlanRecord] = (),
-) -> Bundle:
-    """The person's record as a Bundle of type collection."""
-    who = patient(person)
-    assert who.id is not None
-    forms = {i.id: questionnaire(i) for i in instruments}
-    resources: list[Any] = [who, *forms.values()]
+) -> Document:
+    """The person's record as a Bundle of type collection: the Patient, the Questionnaires,
+    then the rest of the record."""
+    questionnaires = forms(instruments)
     by_id = {i.id: i for i in instruments}
-    for record in answers:
-        if record.instrument_id not in forms:
-            continue
-        instrument = by_id[record.instrument_id]
-        form = forms[record.instrument_id]
-        resources.append(questionnaire_response(record, instrument, form, who.id))
-        total = observation(record, instrument, who.id)
-        if total is not None:
-            resources.append(total)
-        if isinstance(instrument, SleepDiaryInstrument):
-            resources += sleep_observations(record, instrument, who.id)
-    for plan in plans:
-        resources += care_plan(plan, person.handle, who.id)
-    resources += [medication_statement(m, who.id) for m in medications]
-    resources += [flag(a, who.id) for a in alerts]
-    return Bundle.model_validate(
+    own = record_resources(person, by_id, questionnaires, answers, medications, alerts, plans)
+    who = next(own)
+    resources = [who, *questionnaires.values(), *own]
+    return resource(
+        "Bundle",
         {
             "id": fhir_id("export", person.handle, now.strftime("%Y%m%d%H%M%S")),
             "type": "collection",
-            "timestamp": now.isoformat(),
+            "timestamp": instant(now),
             "entry": [
-                {"fullUrl": f"{BASE}/{r.get_resource_type()}/{r.id}", "resource": r}
+                {"fullUrl": f"{BASE}/{r['resourceType']}/{r['id']}", "resource": r}
                 for r in resources
             ],
-        }
+        },
     )

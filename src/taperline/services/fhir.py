@@ -7,12 +7,15 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import orjson
+from sqlalchemy import BindParameter, Text, bindparam, select, type_coerce
+from sqlalchemy.orm import Session, aliased
 
+from taperline import knowledge
 from taperline.clock import Clock
 from taperline.db.models import Alert, Checkin, InstrumentResponse, Medication, PlanVersion, User
 from taperline.domain.access import Action, Actor
@@ -27,12 +30,15 @@ from taperline.services import audit
 from taperline.services.authz import AccessDenied, require
 from taperline.services.people import find_user
 
+VALIDATE_FIRST = 100  # of each resource type, in a bulk export; then a sample
+
 
 def export_person(session: Session, clock: Clock, actor: Actor, handle: str) -> dict[str, Any]:
-    """The Bundle as JSON (a dict), validated by the model library as it was built."""
+    """The Bundle as JSON (a dict): every resource read back by the model library, and the
+    Bundle written as the library writes it."""
     person = find_user(session, handle)
     require(session, actor, Action.PERSON_READ, person=person)
-    bundle = _bundle(session, clock, person)
+    document = _bundle(session, clock, person)
     audit.record(
         session,
         clock,
@@ -41,84 +47,150 @@ def export_person(session: Session, clock: Clock, actor: Actor, handle: str) -> 
         person_id=person.id,
         resource_type="person",
         resource_id=person.id,
-        detail={"entries": len(bundle.entry or [])},
+        detail={"entries": len(document.get("entry", ()))},
     )
-    document: dict[str, Any] = bundle.model_dump(mode="json", exclude_none=True)
-    return document
+    return fhir.model_json(document)
 
 
-def _bundle(session: Session, clock: Clock, person: User) -> Any:
+def instruments() -> dict[str, ItemScale | SleepDiaryInstrument]:
+    return {
+        i.id: i
+        for i in registry.INSTRUMENTS.values()
+        if isinstance(i, ItemScale | SleepDiaryInstrument)
+    }
+
+
+_PERSON: BindParameter[int] = bindparam("person_id")
+_APPROVER = aliased(User)
+# Built once: a bulk export runs them for every person.
+_ANSWERS = (
+    select(
+        InstrumentResponse.id,
+        InstrumentResponse.checkin_id,
+        InstrumentResponse.instrument_id,
+        InstrumentResponse.instrument_version,
+        type_coerce(InstrumentResponse.answers, Text),  # decoded by orjson below
+        InstrumentResponse.total,
+        InstrumentResponse.band,
+        type_coerce(InstrumentResponse.metrics, Text),
+        Checkin.checkin_date,
+        Checkin.created_at,
+    )
+    .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
+    .where(Checkin.person_id == _PERSON)
+    .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
+)
+_MEDICATIONS = (
+    select(Medication.id, Medication.name, Medication.prescribed, Medication.schedule)
+    .where(Medication.person_id == _PERSON)
+    .order_by(Medication.id)
+)
+_ALERTS = (
+    select(Alert.id, Alert.rule_id, Alert.title, Alert.severity, Alert.status, Alert.day)
+    .where(Alert.person_id == _PERSON)
+    .order_by(Alert.id)
+)
+_PLANS = (
+    select(
+        PlanVersion.number,
+        PlanVersion.status,
+        PlanVersion.approved_at,
+        PlanVersion.approved_by_name,
+        PlanVersion.content,
+        _APPROVER.display_name,
+    )
+    .outerjoin(_APPROVER, _APPROVER.id == PlanVersion.approved_by_id)
+    .where(
+        PlanVersion.person_id == _PERSON,
+        PlanVersion.status.in_(("approved", "superseded")),
+    )
+    .order_by(PlanVersion.number)
+)
+
+
+def _json(value: Any) -> dict[str, Any]:
+    """A JSON column read as text (SQLite), or as the driver decoded it (PostgreSQL's jsonb)."""
+    if isinstance(value, str | bytes):
+        value = orjson.loads(value)
+    return value or {}
+
+
+def _record(
+    session: Session, person: User
+) -> tuple[
+    fhir.PersonRecord,
+    list[fhir.AnswerRecord],
+    list[fhir.MedicationRecord],
+    list[fhir.AlertRecord],
+    list[fhir.PlanRecord],
+]:
+    """A person's record as plain records (column reads: no ORM objects for the bulk)."""
+    which = {"person_id": person.id}
     answers = [
         fhir.AnswerRecord(
-            response_id=response.id,
-            checkin_id=checkin.id,
-            date=checkin.checkin_date,
-            authored=checkin.created_at,
-            instrument_id=response.instrument_id,
-            instrument_version=response.instrument_version,
-            answers=dict(response.answers),
-            total=response.total,
-            band=response.band,
-            metrics=dict(response.metrics or {}),
+            response_id=row[0],
+            checkin_id=row[1],
+            instrument_id=row[2],
+            instrument_version=row[3],
+            answers=_json(row[4]),
+            total=row[5],
+            band=row[6],
+            metrics=_json(row[7]),
+            date=row[8],
+            authored=row[9],
         )
-        for response, checkin in session.execute(
-            select(InstrumentResponse, Checkin)
-            .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
-            .where(Checkin.person_id == person.id)
-            .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
-        )
+        for row in session.execute(_ANSWERS, which)
     ]
-    medications = [
-        fhir.MedicationRecord(m.id, m.name, m.prescribed, m.schedule)
-        for m in session.scalars(
-            select(Medication).where(Medication.person_id == person.id).order_by(Medication.id)
-        )
-    ]
+    medications = [fhir.MedicationRecord(*row) for row in session.execute(_MEDICATIONS, which)]
     alerts = [
-        fhir.AlertRecord(a.id, a.rule_id, a.title, a.severity, a.status, a.day)
-        for a in session.scalars(
-            select(Alert).where(Alert.person_id == person.id).order_by(Alert.id)
-        )
+        fhir.AlertRecord(*row, citations=_citations(row.rule_id))
+        for row in session.execute(_ALERTS, which)
     ]
-    approvers = {
-        user.id: user.display_name
-        for user in session.scalars(
-            select(User)
-            .join(PlanVersion, PlanVersion.approved_by_id == User.id)
-            .where(PlanVersion.person_id == person.id)
-        )
-    }
     plans = [
         fhir.PlanRecord(
-            number=version.number,
-            status=version.status,
-            approved_at=version.approved_at,
-            approved_by=approvers.get(version.approved_by_id or 0),
-            content=stored_content(version.content),
+            number=row.number,
+            status=row.status,
+            approved_at=row.approved_at,
+            approved_by=row.display_name or row.approved_by_name,
+            content=stored_content(row.content),
+            document=row.content,
         )
-        for version in session.scalars(
-            select(PlanVersion)
-            .where(
-                PlanVersion.person_id == person.id,
-                PlanVersion.status.in_(("approved", "superseded")),
-            )
-            .order_by(PlanVersion.number)
-        )
+        for row in session.execute(_PLANS, which)
     ]
-    bundle = fhir.bundle(
-        fhir.PersonRecord(person.handle, person.display_name, person.email, person.active),
-        [
-            i
-            for i in registry.INSTRUMENTS.values()
-            if isinstance(i, ItemScale | SleepDiaryInstrument)
-        ],
-        answers,
-        medications,
-        alerts,
-        now=clock.now(),
+    who = fhir.PersonRecord(person.handle, person.display_name, person.email, person.active)
+    return who, answers, medications, alerts, plans
+
+
+@lru_cache(maxsize=1024)
+def _citations(rule_id: str) -> tuple[tuple[str, str | None], ...]:
+    """The rule's sources as text and address, from the knowledge files (none for a rule
+    the knowledge no longer has)."""
+    loaded = knowledge.load()
+    rule = loaded.rules.get(rule_id)
+    if rule is None:
+        return ()
+    found = []
+    for key in rule.citations:
+        reference = loaded.references.get(key)
+        if reference is None:
+            continue
+        url = reference.url or (
+            f"https://doi.org/{reference.doi}"
+            if reference.doi
+            else f"https://pubmed.ncbi.nlm.nih.gov/{reference.pmid}/"
+            if reference.pmid
+            else None
+        )
+        found.append((reference.text, url))
+    return tuple(found)
+
+
+def _bundle(session: Session, clock: Clock, person: User) -> dict[str, Any]:
+    who, answers, medications, alerts, plans = _record(session, person)
+    return fhir.bundle(
+        who, list(instruments().values()), answers, medications, alerts, now=clock.now(),
         plans=plans,
-    )
-    return bundle
+    )  # fmt: skip
 
 
 def export_clinic(
@@ -128,10 +200,15 @@ def export_clinic(
     out: Path,
     *,
     progress: Callable[[int, int], None] | None = None,
+    validate_every: int = 100,
 ) -> dict[str, int]:
     """Every person of the actor's clinic as FHIR Bulk Data style NDJSON: one file per resource
     type, one resource per line, written person by person (memory stays that of one record),
-    into a new folder that is renamed into place at the end. An admin, or the operator."""
+    into a new folder that is renamed into place at the end. An admin, or the operator.
+
+    Validation is sampled: the first VALIDATE_FIRST resources of each type and every
+    `validate_every`-th after are read by the model library (1 for all of them). The builders
+    are held by a test to write exactly the library's JSON, so the sample checks the data."""
     if not actor.is_operator and actor.role is not Role.ADMIN:
         raise AccessDenied(actor, Action.AUDIT_READ, None)
     if out.exists():
@@ -144,22 +221,32 @@ def export_clinic(
         tempfile.mkdtemp(prefix=".fhir-", dir=out.parent if out.parent.exists() else None)
     )
     counts: dict[str, int] = {}
-    handles: dict[str, IO[str]] = {}
-    seen_questionnaires = False
+    checked = 0
+    handles: dict[str, IO[bytes]] = {}
+    by_id = instruments()
+    questionnaires = fhir.forms(by_id.values())
+
+    def write(document: dict[str, Any]) -> None:
+        nonlocal checked
+        kind = document["resourceType"]
+        count = counts.get(kind, 0)
+        if count < VALIDATE_FIRST or count % validate_every == 0:
+            fhir.validated(document)  # a ValidationError stops the export: nothing is renamed
+            checked += 1
+        if kind not in handles:
+            handles[kind] = (staging / f"{kind}.ndjson").open("wb")
+        handles[kind].write(orjson.dumps(document) + b"\n")
+        counts[kind] = count + 1
+
     try:
+        for document in questionnaires.values():
+            write(document)
         for number, person in enumerate(people, start=1):
-            bundle = _bundle(session, clock, person)
-            for entry in bundle.entry or []:
-                resource = entry.resource
-                kind = resource.get_resource_type()
-                if kind == "Questionnaire" and seen_questionnaires:
-                    continue
-                if kind not in handles:
-                    handles[kind] = (staging / f"{kind}.ndjson").open("w", encoding="utf-8")
-                handles[kind].write(resource.model_dump_json(exclude_none=True) + "\n")
-                counts[kind] = counts.get(kind, 0) + 1
-            seen_questionnaires = True
-            session.expunge_all()  # keep memory flat across a large clinic
+            record = _record(session, person)
+            for document in fhir.record_resources(
+                record[0], by_id, questionnaires, *record[1:4], plans=record[4]
+            ):
+                write(document)
             if progress is not None:
                 progress(number, len(people))
         for handle in handles.values():
@@ -176,6 +263,6 @@ def export_clinic(
         "fhir.export_clinic",
         resource_type="clinic",
         resource_id=actor.clinic_id,
-        detail={"people": len(people), "resources": counts},
+        detail={"people": len(people), "resources": counts, "validated": checked},
     )
     return counts

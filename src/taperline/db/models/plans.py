@@ -26,4 +26,7 @@ class PlanVersion(Base, Created):
     note: Mapped[str] = mapped_column(Text, default="")
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # who approved it, by name, when the approver is not an account here (a plan imported
+    # from another clinic's FHIR export)
+    approved_by_name: Mapped[str | None] = mapped_column(String(200))
     acknowledged: Mapped[list[str]] = mapped_column(JSONType)  # warning rule ids acknowledged
