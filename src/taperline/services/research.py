@@ -20,14 +20,13 @@ import json
 import os
 import shutil
 import tempfile
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
@@ -258,35 +257,37 @@ def export(
     people = _people(session, actor.clinic_id)
     ids = [p.id for p in people]
     shift = {p.id: keys.shift(p.id) for p in people}
-    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in DICTIONARY}
-    for person in people:
-        tables["people"].append(
-            {
-                "pid": keys.pid(person.id),
-                "enrolled_day": person.created_at.date() + shift[person.id],
-                "active": person.active,
-            }  # fmt: skip
-        )
+    tables: dict[str, pl.DataFrame] = {}
+    tables["people"] = _frame(
+        [
+            {"pid": keys.pid(p.id), "enrolled_day": p.created_at.date() + shift[p.id],
+             "active": p.active}
+            for p in people
+        ],
+        "people",
+    )  # fmt: skip
+    plan_rows: dict[str, list[dict[str, Any]]] = {"plans": [], "plan_items": []}
     for chunk in _chunked(ids):
-        _plans(session, chunk, keys, shift, tables)
-        _checkins(session, chunk, keys, shift, tables)
-        alerts = session.execute(
-            select(Alert.person_id, Alert.day, Alert.rule_id, Alert.severity, Alert.status)
-            .where(Alert.person_id.in_(chunk))
-        )  # fmt: skip
-        for person_id, day, rule, severity, status in alerts:
-            tables["alerts"].append(
-                {"pid": keys.pid(person_id), "day": day + shift[person_id], "rule": rule,
-                 "severity": severity, "status": status}
-            )  # fmt: skip
+        _plans(session, chunk, keys, shift, plan_rows)
+    tables["plans"] = _frame(plan_rows["plans"], "plans")
+    tables["plan_items"] = _frame(plan_rows["plan_items"], "plan_items")
+    who = pl.DataFrame(
+        {
+            "person_id": ids,
+            "pid": [keys.pid(i) for i in ids],
+            "shift": [shift[i].days for i in ids],
+        },
+        schema={"person_id": pl.Int64, "pid": pl.String, "shift": pl.Int64},
+    )
+    tables |= _bulk(session, actor.clinic_id, keys, who)
     tables["summary_scores"] = _summary(tables["scores"])
+    tables = {name: tables[name] for name in DICTIONARY}
     staging = Path(
         tempfile.mkdtemp(prefix=".research-", dir=out.parent if out.parent.exists() else None)
     )
     try:
         files: dict[str, dict[str, Any]] = {}
-        for name, rows in tables.items():
-            frame = _frame(rows, name)
+        for name, frame in tables.items():
             path = staging / f"{name}.{fmt}"
             if fmt == "parquet":
                 frame.write_parquet(path)
@@ -363,85 +364,6 @@ def _plans(session: Session, chunk: list[int], keys: _Keys, shift: dict[int, dt.
 
 
 ACTIVITY_KEYS = ("exercise_minutes", "meditation_minutes", "counseling_session", "support_meeting")
-
-
-def _checkins(session: Session, chunk: list[int], keys: _Keys, shift: dict[int, dt.timedelta],
-              tables: dict[str, list[dict[str, Any]]]) -> None:  # fmt: skip
-    # Plain column reads (no ORM objects): this is the export's bulk.
-    checkins = session.execute(
-        select(Checkin.id, Checkin.person_id, Checkin.checkin_date, Checkin.kind,
-               Checkin.red_flags, Checkin.used_non_prescribed_opioids, Checkin.activities)
-        .where(Checkin.person_id.in_(chunk))
-    )  # fmt: skip
-    out_checkins, out_activities = tables["checkins"], tables["activities"]
-    for checkin_id, person_id, date, kind, red_flags, opioids, activities in checkins:
-        pid, cid = keys.pid(person_id), keys.cid(checkin_id)
-        day = date + shift[person_id]
-        out_checkins.append(
-            {"pid": pid, "cid": cid, "day": day, "kind": kind,
-             "red_flags": len(red_flags or []), "non_prescribed_opioids": opioids}
-        )  # fmt: skip
-        if not activities:
-            continue
-        for name in ACTIVITY_KEYS:
-            value = activities.get(name)
-            if isinstance(value, bool):
-                value = int(value)
-            if isinstance(value, int) and value > 0:
-                out_activities.append(
-                    {"pid": pid, "cid": cid, "day": day, "activity": name, "value": value}
-                )
-    doses = session.execute(
-        select(DoseLog.person_id, DoseLog.checkin_id, DoseLog.taken_on, DoseLog.category,
-               DoseLog.form, DoseLog.amount_thousandths, DoseLog.unit)
-        .where(DoseLog.person_id.in_(chunk))
-    )  # fmt: skip
-    for person_id, checkin_id, taken_on, category, form, thousandths, unit in doses:
-        tables["doses"].append(
-            {
-                "pid": keys.pid(person_id),
-                "cid": keys.cid(checkin_id),
-                "day": taken_on + shift[person_id],
-                "category": category,
-                "form": form,
-                "amount": str(from_thousandths(thousandths, unit).value),
-                "unit": unit,
-            }  # fmt: skip
-        )
-
-    def responses(*columns: Any, sleep: bool) -> Any:
-        kind = InstrumentResponse.instrument_id
-        return session.execute(
-            select(InstrumentResponse.checkin_id, Checkin.person_id, Checkin.checkin_date,
-                   *columns)
-            .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
-            .where(Checkin.person_id.in_(chunk),
-                   kind == "sleep_diary" if sleep else kind != "sleep_diary")
-        )  # fmt: skip
-
-    scores = responses(
-        InstrumentResponse.instrument_id, InstrumentResponse.total, InstrumentResponse.band,
-        sleep=False,
-    )  # fmt: skip
-    out_scores = tables["scores"]
-    for checkin_id, person_id, date, instrument, total, band in scores:
-        out_scores.append(
-            {"pid": keys.pid(person_id), "cid": keys.cid(checkin_id),
-             "day": date + shift[person_id], "instrument": instrument, "total": total,
-             "band": band}
-        )  # fmt: skip
-    diaries = responses(InstrumentResponse.metrics, InstrumentResponse.answers, sleep=True)
-    out_sleep = tables["sleep"]
-    for checkin_id, person_id, date, metrics, answers in diaries:
-        row = {"pid": keys.pid(person_id), "cid": keys.cid(checkin_id),
-               "day": date + shift[person_id]}  # fmt: skip
-        metrics = metrics or {}
-        for name in SLEEP_METRICS:
-            row[name] = metrics.get(name)
-        row["quality"] = (answers or {}).get("quality")
-        out_sleep.append(row)
-
-
 SLEEP_METRICS = (
     "time_in_bed",
     "sleep_onset_latency",
@@ -452,15 +374,171 @@ SLEEP_METRICS = (
 )
 
 
-def _summary(scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """People per instrument and band (a person counted once per band), small cells hidden."""
-    seen = {(s["instrument"], s["band"] or "", s["pid"]) for s in scores}
-    counts = Counter((instrument, band) for instrument, band, _ in seen)
-    return [
+_INT, _TEXT = pl.Int64, pl.String
+_TYPES = {"person_id": _INT, "checkin_id": _INT, "red_flags": _INT, "thousandths": _INT,
+          "total": _INT, "non_prescribed_opioids": pl.Boolean, "sleep_efficiency": pl.Float64}  # fmt: skip
+
+
+def _read(session: Session, statement: Any, names: list[str]) -> pl.DataFrame:
+    """A statement's rows as a frame (dates as the driver gives them, made dates by Polars)."""
+    rows = session.execute(statement).all()
+    if not rows:
+        return pl.DataFrame(schema={n: _TYPES.get(n, _INT if n in SLEEP_METRICS else _TEXT)
+                                    for n in names})  # fmt: skip
+    return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+
+
+def _day(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A stored date moved by the person's shift (SQLite gives text, PostgreSQL dates)."""
+    value = pl.col(column)
+    if frame.schema[column] == pl.String:
+        value = value.str.to_date("%Y-%m-%d")
+    return (value.cast(pl.Date) + pl.duration(days=pl.col("shift"))).alias("day")
+
+
+def _bulk(
+    session: Session, clinic_id: int | None, keys: _Keys, who: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
+    """Check-ins and what hangs off them, a table at a time: read as columns, de-identified
+    by joins on the person's pseudonym and shift (no Python loop over rows but the keyed
+    hash of each check-in id)."""
+    mine = select(User.id).where(User.role == Role.PERSON.value)
+    if clinic_id is not None:
+        mine = mine.where(User.clinic_id == clinic_id)
+    mine_ids = mine
+    as_text = _as_text
+    checkins = _read(
+        session,
+        select(Checkin.id, Checkin.person_id, as_text(Checkin.checkin_date), Checkin.kind,
+               func.coalesce(_json_length(session, Checkin.red_flags), 0),
+               Checkin.used_non_prescribed_opioids,
+               *(cast(Checkin.activities[name].as_string(), Text) for name in ACTIVITY_KEYS))
+        .where(Checkin.person_id.in_(mine_ids)).order_by(Checkin.id),
+        ["checkin_id", "person_id", "date", "kind", "red_flags", "non_prescribed_opioids",
+         *ACTIVITY_KEYS],
+    )  # fmt: skip
+    cids = pl.DataFrame(
         {
-            "instrument": instrument,
-            "band": band,
-            "people": str(n) if n >= SMALL_CELL else f"<{SMALL_CELL}",
-        }  # fmt: skip
-        for (instrument, band), n in sorted(counts.items())
-    ]
+            "checkin_id": checkins["checkin_id"],
+            "cid": [keys.cid(i) for i in checkins["checkin_id"].to_list()],
+        },
+        schema={"checkin_id": pl.Int64, "cid": pl.String},
+    )
+
+    def identify(frame: pl.DataFrame, date: str) -> pl.DataFrame:
+        frame = frame.join(who, on="person_id", how="inner", maintain_order="left")
+        if "checkin_id" in frame.columns:
+            frame = frame.join(cids, on="checkin_id", how="left", maintain_order="left")
+        return frame.with_columns(_day(frame, date))
+
+    found: dict[str, pl.DataFrame] = {}
+    marked = identify(checkins, "date")
+    found["checkins"] = marked.with_columns(
+        pl.col("red_flags").cast(pl.Int64),
+        pl.col("non_prescribed_opioids").cast(pl.Boolean),
+    ).select([c.name for c in DICTIONARY["checkins"]])
+    activity = pl.concat(
+        [
+            marked.select(
+                "pid", "cid", "day", pl.lit(name).alias("activity"),
+                pl.when(pl.col(name) == "true").then(pl.lit("1"))
+                .when(pl.col(name) == "false").then(pl.lit("0"))
+                .otherwise(pl.col(name)).cast(pl.Int64, strict=False).alias("value"),
+                pl.col("checkin_id"),
+            )
+            for name in ACTIVITY_KEYS
+        ]
+    )  # fmt: skip
+    found["activities"] = (
+        activity.filter(pl.col("value") > 0)
+        .sort("checkin_id", maintain_order=True)
+        .select([c.name for c in DICTIONARY["activities"]])
+    )
+    doses = _read(
+        session,
+        select(DoseLog.person_id, DoseLog.checkin_id, as_text(DoseLog.taken_on),
+               DoseLog.category, DoseLog.form, DoseLog.amount_thousandths, DoseLog.unit)
+        .where(DoseLog.person_id.in_(mine_ids)).order_by(DoseLog.id),
+        ["person_id", "checkin_id", "taken_on", "category", "form", "thousandths", "unit"],
+    )  # fmt: skip
+    amounts = doses.select("thousandths", "unit").unique()
+    amounts = amounts.with_columns(
+        pl.Series(
+            "amount",
+            [str(from_thousandths(t, u).value) for t, u in amounts.iter_rows()],
+            dtype=pl.String,
+        )
+    )
+    found["doses"] = (
+        identify(doses, "taken_on")
+        .join(amounts, on=["thousandths", "unit"], how="left", maintain_order="left")
+        .select([c.name for c in DICTIONARY["doses"]])
+    )
+    kind = InstrumentResponse.instrument_id
+    responses = (
+        select(InstrumentResponse.checkin_id, Checkin.person_id, as_text(Checkin.checkin_date))
+        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
+        .where(Checkin.person_id.in_(mine_ids))
+        .order_by(InstrumentResponse.id)
+    )
+    scores = _read(
+        session,
+        responses.add_columns(kind, InstrumentResponse.total, InstrumentResponse.band).where(
+            kind != "sleep_diary"
+        ),
+        ["checkin_id", "person_id", "date", "instrument", "total", "band"],
+    )
+    found["scores"] = identify(scores, "date").select([c.name for c in DICTIONARY["scores"]])
+    metric = InstrumentResponse.metrics
+    sleep = _read(
+        session,
+        responses.add_columns(
+            *(
+                metric[name].as_float() if name == "sleep_efficiency"
+                else metric[name].as_integer()
+                for name in SLEEP_METRICS
+            ),
+            InstrumentResponse.answers["quality"].as_integer(),
+        ).where(kind == "sleep_diary"),
+        ["checkin_id", "person_id", "date", *SLEEP_METRICS, "quality"],
+    )  # fmt: skip
+    found["sleep"] = identify(sleep, "date").select([c.name for c in DICTIONARY["sleep"]])
+    alerts = _read(
+        session,
+        select(Alert.person_id, as_text(Alert.day), Alert.rule_id, Alert.severity, Alert.status)
+        .where(Alert.person_id.in_(mine_ids)).order_by(Alert.id),
+        ["person_id", "date", "rule", "severity", "status"],
+    )  # fmt: skip
+    found["alerts"] = identify(alerts, "date").select([c.name for c in DICTIONARY["alerts"]])
+    return found
+
+
+def _as_text(column: Any) -> Any:
+    """A column read as the driver gives it (no per-row conversion by SQLAlchemy)."""
+    return type_coerce(column, Text)
+
+
+def _json_length(session: Session, column: Any) -> Any:
+    """The length of a JSON array column, in the database's own terms."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.jsonb_array_length(column)
+    return func.json_array_length(column)
+
+
+def _summary(scores: pl.DataFrame) -> pl.DataFrame:
+    """People per instrument and band (a person counted once per band), small cells hidden."""
+    counted = (
+        scores.select("instrument", pl.col("band").fill_null(""), "pid")
+        .unique()
+        .group_by("instrument", "band")
+        .len("n")
+        .sort("instrument", "band")
+    )
+    return counted.select(
+        "instrument",
+        "band",
+        pl.when(pl.col("n") >= SMALL_CELL)
+        .then(pl.col("n").cast(pl.String))
+        .otherwise(pl.lit(f"<{SMALL_CELL}"))
+        .alias("people"),
+    )
