@@ -116,6 +116,36 @@ def import_fhir_command(
     out.print(f"Imported {done.stored} response(s) for {person}; {done.already} were already here.")
 
 
+@import_app.command("record")
+@handles_errors
+def import_record_command(
+    source: Annotated[Path, typer.Argument(help="A Bundle Taperline exported (one person).")],
+    clinic: Annotated[
+        str | None, typer.Option(help="The clinic to bring them into (the operator).")
+    ] = None,
+    clinician: Annotated[
+        list[str] | None, typer.Option(help="A clinician who will care for them (repeatable).")
+    ] = None,
+) -> None:
+    """Bring a whole record from another clinic as a new person: account, medications, plans,
+    check-ins (scored again) and alerts; all or nothing. A clinician with --as (assigned to
+    the person), or the operator with --clinic."""
+    from taperline.services import fhir_record
+
+    try:
+        text = source.read_bytes()
+    except OSError as error:
+        raise InvalidInput("file", f"cannot read {source}: {error.strerror}") from None
+    with STATE.work() as (session, actor):
+        done = fhir_record.import_record(
+            session, STATE.clock, actor, text, clinic_ref=clinic, clinicians=tuple(clinician or ())
+        )
+    out.print(
+        f"Imported {done.handle}: {done.checkins} check-in(s), {done.plans} plan version(s), "
+        f"{done.medications} medication(s), {done.alerts} alert(s)."
+    )
+
+
 @export_app.command("research")
 @handles_errors
 def export_research_command(

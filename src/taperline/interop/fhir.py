@@ -41,6 +41,8 @@ HANDLES = f"{BASE}/NamingSystem/handle"
 FHIR_VERSION = "4.3.0"
 CHECKIN_DATE = f"{BASE}/StructureDefinition/checkin-date"
 PLAN_DOCUMENT = f"{BASE}/StructureDefinition/plan-document"
+TIMEZONE = f"{BASE}/StructureDefinition/timezone"
+MEDICATION_CATEGORY = f"{BASE}/CodeSystem/medication-category"
 
 Document = dict[str, Any]
 
@@ -50,6 +52,11 @@ def resource(kind: str, fields: dict[str, Any]) -> Document:
     document: Document = {"resourceType": kind}
     document.update((k, v) for k, v in fields.items() if v is not None)
     return document
+
+
+def resource_fields(**fields: Any) -> Document:
+    """An element's fields that have a value."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def validated(document: Document) -> Any:
@@ -91,6 +98,7 @@ class PersonRecord:
     name: str
     email: str | None
     active: bool
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +121,9 @@ class MedicationRecord:
     name: str
     prescribed: bool
     schedule: str
+    category: str | None = None
+    amount: Amount | None = None
+    started_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +153,9 @@ def patient(person: PersonRecord) -> Document:
         "Patient",
         {
             "id": fhir_id("person", person.handle),
+            "extension": [{"url": TIMEZONE, "valueCode": person.timezone}]
+            if person.timezone
+            else None,
             "identifier": [{"system": HANDLES, "value": person.handle}],
             "active": person.active,
             "name": [{"text": person.name}],
@@ -493,9 +507,24 @@ def medication_statement(record: MedicationRecord, patient_id: str) -> Document:
         {
             "id": fhir_id("med", record.id),
             "status": "active",
+            "category": {"coding": [{"system": MEDICATION_CATEGORY, "code": record.category}]}
+            if record.category
+            else None,
             "medicationCodeableConcept": {"text": record.name},
             "subject": {"reference": f"Patient/{patient_id}"},
-            "dosage": [{"text": record.schedule}] if record.schedule else None,
+            "effectivePeriod": {"start": record.started_on.isoformat()}
+            if record.started_on
+            else None,
+            "dosage": [
+                resource_fields(
+                    text=record.schedule or None,
+                    doseAndRate=[{"doseQuantity": _quantity(record.amount)}]
+                    if record.amount
+                    else None,
+                )
+            ]
+            if record.schedule or record.amount
+            else None,
             "note": None if record.prescribed else [{"text": "Taken without a prescription"}],
         },
     )

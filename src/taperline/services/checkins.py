@@ -461,3 +461,22 @@ def _build_view(
         note=note,
         kratom_totals=tuple(totals_by_unit(entries, Category.KRATOM)),
     )
+
+
+def store_history(
+    session: Session,
+    actor: Actor,
+    person: User,
+    prepared: PreparedCheckin,
+    submission: CheckinCreate,
+    created_at: dt.datetime,
+) -> int:
+    """A check-in of a record brought from another clinic (services.fhir_record): stored as
+    it was answered and folded into the person's status. The safety engine does not judge it
+    again here: the alerts it raised there come with the record."""
+    payload_hash = _payload_hash(submission, person.handle)
+    checkin_id = _store(session, actor, person, prepared, submission, payload_hash, created_at)
+    if checkin_id is None:
+        raise InvalidInput("idempotency_key", "this check-in is in the record twice")
+    status.record(session, person.id, checkin_id, prepared)
+    return checkin_id

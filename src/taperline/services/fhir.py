@@ -19,6 +19,7 @@ from taperline import knowledge
 from taperline.clock import Clock
 from taperline.db.models import Alert, Checkin, InstrumentResponse, Medication, PlanVersion, User
 from taperline.domain.access import Action, Actor
+from taperline.domain.doses import from_thousandths
 from taperline.domain.errors import InvalidInput
 from taperline.domain.instruments import registry
 from taperline.domain.instruments.base import ItemScale
@@ -81,7 +82,16 @@ _ANSWERS = (
     .order_by(Checkin.checkin_date, Checkin.id, InstrumentResponse.id)
 )
 _MEDICATIONS = (
-    select(Medication.id, Medication.name, Medication.prescribed, Medication.schedule)
+    select(
+        Medication.id,
+        Medication.name,
+        Medication.prescribed,
+        Medication.schedule,
+        Medication.category,
+        Medication.amount_thousandths,
+        Medication.unit,
+        Medication.started_on,
+    )
     .where(Medication.person_id == _PERSON)
     .order_by(Medication.id)
 )
@@ -141,7 +151,14 @@ def _record(
         )
         for row in session.execute(_ANSWERS, which)
     ]
-    medications = [fhir.MedicationRecord(*row) for row in session.execute(_MEDICATIONS, which)]
+    medications = [
+        fhir.MedicationRecord(
+            *row[:5],
+            amount=from_thousandths(row[5], row[6]) if row[5] is not None and row[6] else None,
+            started_on=row[7],
+        )
+        for row in session.execute(_MEDICATIONS, which)
+    ]
     alerts = [
         fhir.AlertRecord(*row, citations=_citations(row.rule_id))
         for row in session.execute(_ALERTS, which)
@@ -157,7 +174,9 @@ def _record(
         )
         for row in session.execute(_PLANS, which)
     ]
-    who = fhir.PersonRecord(person.handle, person.display_name, person.email, person.active)
+    who = fhir.PersonRecord(
+        person.handle, person.display_name, person.email, person.active, person.timezone
+    )
     return who, answers, medications, alerts, plans
 
 

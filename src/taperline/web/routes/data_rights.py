@@ -124,6 +124,44 @@ async def fhir_import_api(
     return ImportedPublic(stored=done.stored, already=done.already)
 
 
+class ImportedRecordPublic(BaseModel):
+    handle: str = Field(description="The new person's handle (as in the record)")
+    checkins: int
+    plans: int
+    medications: int
+    alerts: int
+
+
+@api_router.post(
+    "/fhir/records",
+    response_model=ImportedRecordPublic,
+    status_code=201,
+    dependencies=WRITES,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def fhir_record_import_api(
+    request: Request, session: SessionDep, clock: ClockDep, viewer: WriterDep
+) -> ImportedRecordPublic:
+    """Bring a whole record (a Bundle Taperline exported at another clinic) into your clinic as
+    a new person you care for: account, medications, plans, check-ins (scored again), alerts.
+    A clinician; all or nothing."""
+    from taperline.services import fhir_record
+
+    body = await request.body()
+    if len(body) > 50_000_000:
+        raise InvalidInput("body", "is larger than 50 MB")
+    done = fhir_record.import_record(session, clock, viewer.actor, body)
+    return ImportedRecordPublic(
+        handle=done.handle, checkins=done.checkins, plans=done.plans,
+        medications=done.medications, alerts=done.alerts,
+    )  # fmt: skip
+
+
 class EraseInput(BaseModel):
     confirm: str = Field(max_length=100, description="The person's handle again, to confirm")
 
