@@ -375,8 +375,15 @@ SLEEP_METRICS = (
 
 
 _INT, _TEXT = pl.Int64, pl.String
-_TYPES = {"person_id": _INT, "checkin_id": _INT, "red_flags": _INT, "thousandths": _INT,
-          "total": _INT, "non_prescribed_opioids": pl.Boolean, "sleep_efficiency": pl.Float64}  # fmt: skip
+_TYPES = {
+    "person_id": _INT,
+    "checkin_id": _INT,
+    "red_flags": _INT,
+    "thousandths": _INT,
+    "total": _INT,
+    "non_prescribed_opioids": pl.Boolean,
+    "sleep_efficiency": pl.Float64,
+}
 
 
 def _read(session: Session, statement: Any, names: list[str]) -> pl.DataFrame:
