@@ -388,7 +388,7 @@ _TYPES = {
 
 def _read(session: Session, statement: Any, names: list[str]) -> pl.DataFrame:
     """A statement's rows as a frame (dates as the driver gives them, made dates by Polars)."""
-    rows = session.execute(statement).all()
+    rows = session.connection().execute(statement).all()  # Core rows: no ORM loading
     if not rows:
         return pl.DataFrame(schema={n: _TYPES.get(n, _INT if n in SLEEP_METRICS else _TEXT)
                                     for n in names})  # fmt: skip
