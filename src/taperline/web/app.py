@@ -33,6 +33,7 @@ from taperline.web.routes import (
     notifications,
     person,
     progress,
+    record_import,
     rewards,
     rewards_api,
     sos,
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(medications.router)
     app.include_router(medications.api_router, prefix="/api/v1")
     app.include_router(messages.router)
+    app.include_router(record_import.router)
     app.include_router(messages.api_router, prefix="/api/v1")
     app.include_router(rewards.router)
     app.include_router(rewards_api.api_router, prefix="/api/v1")
