@@ -40,12 +40,29 @@ def _needles(knowledge: Knowledge) -> list[tuple[str, Substance]]:
     return cached[1]
 
 
+_RECOGNISED: dict[tuple[int, str], tuple[Knowledge, tuple[Substance, ...]]] = {}
+_RECOGNISED_MAX = 4096  # names remembered per process (a memo of a pure function)
+
+
 def recognise(knowledge: Knowledge, text: str) -> list[Substance]:
     """Every substance whose alias appears as whole words in `text` ("Suboxone 8mg film").
 
     Overlapping matches go to the longest alias: "buprenorphine/naloxone" is the combination
-    product, not also buprenorphine and naloxone on their own.
+    product, not also buprenorphine and naloxone on their own. The same few names come with
+    every check-in, so answers are remembered per knowledge base.
     """
+    key = (id(knowledge), text)
+    cached = _RECOGNISED.get(key)
+    if cached is not None and cached[0] is knowledge:
+        return list(cached[1])
+    found = _recognise(knowledge, text)
+    if len(_RECOGNISED) >= _RECOGNISED_MAX:
+        _RECOGNISED.clear()
+    _RECOGNISED[key] = (knowledge, tuple(found))
+    return found
+
+
+def _recognise(knowledge: Knowledge, text: str) -> list[Substance]:
     haystack = _normalise(text)
     matches: list[tuple[int, int, Substance]] = []
     for needle, substance in _needles(knowledge):
