@@ -49,9 +49,7 @@ Document = dict[str, Any]
 
 def resource(kind: str, fields: dict[str, Any]) -> Document:
     """A resource document: its type first, then every field that has a value."""
-    document: Document = {"resourceType": kind}
-    document.update((k, v) for k, v in fields.items() if v is not None)
-    return document
+    return {"resourceType": kind, **resource_fields(**fields)}
 
 
 def resource_fields(**fields: Any) -> Document:

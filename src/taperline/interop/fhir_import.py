@@ -35,7 +35,7 @@ class ImportedResponse:
     answers: dict[str, Any]
 
 
-def _first_error(error: ValidationError) -> str:
+def first_error(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ())) or "resource"
     return f"{where}: {first.get('msg', 'is not valid')}"
@@ -63,7 +63,7 @@ def parse(text: str | bytes) -> list[QuestionnaireResponse]:
             )
     except ValidationError as error:
         raise InvalidInput(
-            str(kind or "resource"), f"is not valid FHIR R4B ({_first_error(error)})"
+            str(kind or "resource"), f"is not valid FHIR R4B ({first_error(error)})"
         ) from None
     responses = [
         entry.resource

@@ -96,7 +96,7 @@ def _entries(text: str | bytes) -> list[dict[str, Any]]:
         fhir.validated(document)
     except ValidationError as error:
         raise InvalidInput(
-            "Bundle", f"is not valid FHIR R4B ({fhir_import._first_error(error)})"
+            "Bundle", f"is not valid FHIR R4B ({fhir_import.first_error(error)})"
         ) from None
     entries = [e.get("resource") for e in document.get("entry", ())]
     if len(entries) > MAX_ENTRIES:

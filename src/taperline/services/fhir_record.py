@@ -48,10 +48,12 @@ def import_record(
 ) -> ImportedRecord:
     if actor.is_operator:
         clinic = people.find_clinic(session, clinic_ref)
-    elif actor.role is Role.CLINICIAN and actor.clinic_id is not None:
+    elif actor.role is Role.CLINICIAN and actor.clinic_id is not None and actor.user_id:
         clinic = people.find_clinic(session, str(actor.clinic_id))
         me = session.get(User, actor.user_id)
-        clinicians = tuple(dict.fromkeys((*clinicians, me.handle if me else "")))
+        if me is None:
+            raise AccessDenied(actor, Action.ACCOUNT_CREATE, None)
+        clinicians = tuple(dict.fromkeys((*clinicians, me.handle)))  # they will care for them
     else:
         raise AccessDenied(actor, Action.ACCOUNT_CREATE, None)
     record = fhir_record.read(text, instruments())

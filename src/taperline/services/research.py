@@ -412,15 +412,13 @@ def _bulk(
     mine = select(User.id).where(User.role == Role.PERSON.value)
     if clinic_id is not None:
         mine = mine.where(User.clinic_id == clinic_id)
-    mine_ids = mine
-    as_text = _as_text
     checkins = _read(
         session,
         select(Checkin.id, Checkin.person_id, as_text(Checkin.checkin_date), Checkin.kind,
                func.coalesce(_json_length(session, Checkin.red_flags), 0),
                Checkin.used_non_prescribed_opioids,
                *(cast(Checkin.activities[name].as_string(), Text) for name in ACTIVITY_KEYS))
-        .where(Checkin.person_id.in_(mine_ids)).order_by(Checkin.id),
+        .where(Checkin.person_id.in_(mine)).order_by(Checkin.id),
         ["checkin_id", "person_id", "date", "kind", "red_flags", "non_prescribed_opioids",
          *ACTIVITY_KEYS],
     )  # fmt: skip
@@ -465,7 +463,7 @@ def _bulk(
         session,
         select(DoseLog.person_id, DoseLog.checkin_id, as_text(DoseLog.taken_on),
                DoseLog.category, DoseLog.form, DoseLog.amount_thousandths, DoseLog.unit)
-        .where(DoseLog.person_id.in_(mine_ids)).order_by(DoseLog.id),
+        .where(DoseLog.person_id.in_(mine)).order_by(DoseLog.id),
         ["person_id", "checkin_id", "taken_on", "category", "form", "thousandths", "unit"],
     )  # fmt: skip
     amounts = doses.select("thousandths", "unit").unique()
@@ -485,7 +483,7 @@ def _bulk(
     responses = (
         select(InstrumentResponse.checkin_id, Checkin.person_id, as_text(Checkin.checkin_date))
         .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
-        .where(Checkin.person_id.in_(mine_ids))
+        .where(Checkin.person_id.in_(mine))
         .order_by(InstrumentResponse.id)
     )
     scores = _read(
@@ -513,14 +511,14 @@ def _bulk(
     alerts = _read(
         session,
         select(Alert.person_id, as_text(Alert.day), Alert.rule_id, Alert.severity, Alert.status)
-        .where(Alert.person_id.in_(mine_ids)).order_by(Alert.id),
+        .where(Alert.person_id.in_(mine)).order_by(Alert.id),
         ["person_id", "date", "rule", "severity", "status"],
     )  # fmt: skip
     found["alerts"] = identify(alerts, "date").select([c.name for c in DICTIONARY["alerts"]])
     return found
 
 
-def _as_text(column: Any) -> Any:
+def as_text(column: Any) -> Any:
     """A column read as the driver gives it (no per-row conversion by SQLAlchemy)."""
     return type_coerce(column, Text)
 
