@@ -388,11 +388,18 @@ _TYPES = {
 
 def _read(session: Session, statement: Any, names: list[str]) -> pl.DataFrame:
     """A statement's rows as a frame (dates as the driver gives them, made dates by Polars)."""
-    rows = session.connection().execute(statement).all()  # Core rows: no ORM loading
+    result = session.connection().execute(statement)
+    try:
+        rows = result.cursor.fetchall()  # the driver's tuples: no Row object per row
+    finally:
+        result.close()
     if not rows:
         return pl.DataFrame(schema={n: _TYPES.get(n, _INT if n in SLEEP_METRICS else _TEXT)
                                     for n in names})  # fmt: skip
-    return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+    columns = zip(*rows, strict=True)  # a column at a time: Polars types each list in Rust
+    return pl.DataFrame(
+        [pl.Series(name, values, strict=False) for name, values in zip(names, columns, strict=True)]
+    )
 
 
 def _day(frame: pl.DataFrame, column: str) -> pl.Expr:
