@@ -116,7 +116,7 @@ def test_reusing_a_key_for_a_different_checkin_is_refused_and_keeps_the_first(
 
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite's single writer rules this race out")
-def test_a_key_stored_by_another_submission_after_the_lookup_is_answered_as_a_replay(
+def test_a_key_stored_by_another_submission_just_before_the_insert_is_answered_as_a_replay(
     migrated: Engine, sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
     with unit_of_work(sessions, clock) as session:
@@ -128,18 +128,18 @@ def test_a_key_stored_by_another_submission_after_the_lookup_is_answered_as_a_re
     def other_submission_commits(
         connection: object, cursor: object, statement: str, *rest: object
     ) -> None:
-        # Right after this submission looked the key up and found nothing.
-        if not raced and statement.lstrip().startswith("SELECT checkins.id"):
+        # Right before this submission inserts its check-in, the same key is stored.
+        if not raced and statement.lstrip().startswith("INSERT INTO checkins"):
             raced.append(True)
             with unit_of_work(sessions, clock) as other:
                 first.append(submit(other, clock, actor_for(people.pat), "pat", data))
 
-    event.listen(migrated, "after_cursor_execute", other_submission_commits)
+    event.listen(migrated, "before_cursor_execute", other_submission_commits)
     try:
         with unit_of_work(sessions, clock) as session:
             again = submit(session, clock, actor_for(people.pat), "pat", data)
     finally:
-        event.remove(migrated, "after_cursor_execute", other_submission_commits)
+        event.remove(migrated, "before_cursor_execute", other_submission_commits)
     assert first and first[0].created and not again.created
     assert again.checkin == first[0].checkin
     with sessions() as session:

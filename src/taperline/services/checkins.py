@@ -92,11 +92,8 @@ def submit_checkin(
         raise InvalidInput("person", f"'{person.handle}' is not a person in recovery")
     require(session, actor, Action.CHECKIN_CREATE, person=person)
 
-    if submission.idempotency_key:
-        earlier = _by_key(session, person.id, submission.idempotency_key)
-        if earlier is not None:
-            return _replay(session, clock, actor, person, earlier, payload_hash)
-
+    # A repeated idempotency key is found by the INSERT itself (ON CONFLICT DO NOTHING, no id
+    # back): nearly every key is new, so no statement looks for it first.
     rated_by_clinician = actor.is_operator or actor.role is Role.CLINICIAN
     prepared = prepare_checkin(
         kind=submission.kind,
@@ -120,7 +117,7 @@ def submit_checkin(
     created_at = clock.now()
     checkin_id = _store(session, actor, person, prepared, submission, payload_hash, created_at)
     if checkin_id is None:
-        # Another submission with the same key was stored after we looked: answer as a replay.
+        # A submission with the same key is stored (earlier, or by another request just now).
         earlier = _by_key(session, person.id, submission.idempotency_key or "")
         if earlier is None:
             raise InvalidInput(

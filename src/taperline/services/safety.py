@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import BindParameter, Table, Text, bindparam, case, insert, select
 from sqlalchemy import cast as sql_cast
@@ -126,6 +127,11 @@ _DAY_DOSES = (
     .where(_doses.person_id == _PERSON, _doses.taken_on == _DAY)
     .order_by(_doses.id)
 )
+_WINDOW_DOSES = (
+    select(*_DAY_DOSES.selected_columns)
+    .where(_doses.person_id == _PERSON, _doses.taken_on >= _SINCE, _doses.taken_on <= _UNTIL)
+    .order_by(_doses.id)
+)
 
 
 def profile_of(session: Session, person_id: int) -> Profile:
@@ -145,17 +151,24 @@ def approved_content(session: Session, person_id: int) -> PlanContent | None:
 
 
 def history_of(
-    session: Session, person_id: int, today: dt.date, days: int = HISTORY_DAYS
+    session: Session,
+    person_id: int,
+    today: dt.date,
+    days: int = HISTORY_DAYS,
+    *,
+    doses: Iterable[tuple[dt.date, Amount]] | None = None,
 ) -> tuple[DayRecord, ...]:
-    """One record per calendar day with data, oldest first. Unreported values stay None."""
+    """One record per calendar day with data, oldest first. Unreported values stay None.
+
+    `doses`, when given, are the window's kratom doses already read (day, amount)."""
     since = today - dt.timedelta(days=days - 1)
     # Columns only: this runs inside every check-in, so it must stay cheap.
     window = {"person_id": person_id, "since": since, "until": today}
+    if doses is None:
+        doses = _kratom(session.execute(_HISTORY_DOSES, window))
     rows = session.execute(_HISTORY_SCORES, window)
-    doses = session.execute(_HISTORY_DOSES, window)
     grams: dict[dt.date, list[int]] = defaultdict(list)
-    for taken_on, thousandths, unit in doses:
-        amount = from_thousandths(thousandths, unit)
+    for taken_on, amount in doses:
         if amount.dimension is Dimension.MASS:
             grams[taken_on].append(int(amount.to(Unit.MG).value))
     by_day: dict[dt.date, dict[str, object]] = defaultdict(dict)
@@ -193,8 +206,32 @@ def _float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _kratom(rows: Iterable[Any]) -> list[tuple[dt.date, Amount]]:
+    return [(taken_on, from_thousandths(thousandths, unit)) for taken_on, thousandths, unit in rows]
+
+
 def day_doses(session: Session, person_id: int, date: dt.date) -> tuple[DoseEntry, ...]:
-    rows = session.execute(_DAY_DOSES, {"person_id": person_id, "day": date})
+    return _entries(session.execute(_DAY_DOSES, {"person_id": person_id, "day": date}))
+
+
+def doses_around(
+    session: Session, person_id: int, date: dt.date, today: dt.date
+) -> tuple[tuple[DoseEntry, ...], list[tuple[dt.date, Amount]]]:
+    """The check-in day's doses and the history window's kratom doses, in one statement when
+    the day is inside the window (as it is for every check-in made on its own day)."""
+    since = today - dt.timedelta(days=HISTORY_DAYS - 1)
+    window = {"person_id": person_id, "since": since, "until": today}
+    if not since <= date <= today:
+        kratom = _kratom(session.execute(_HISTORY_DOSES, window))
+        return day_doses(session, person_id, date), kratom
+    entries = _entries(session.execute(_WINDOW_DOSES, window))
+    return (
+        tuple(entry for entry in entries if entry.taken_on == date),
+        [(e.taken_on, e.amount) for e in entries if e.category is Category.KRATOM],
+    )
+
+
+def _entries(rows: Iterable[Any]) -> tuple[DoseEntry, ...]:
     return tuple(
         DoseEntry(
             Category(category),
@@ -231,18 +268,19 @@ def evaluate_checkin(
     knowledge = knowledge or load()
     prepared = checkin.prepared
     content = approved_content(session, person.id)
+    day, kratom = doses_around(session, person.id, prepared.checkin_date, today)
     context = SafetyContext(
         today=today,
         profile=profile_of(session, person.id),
         plan=Plan(items=content.regimen_on(prepared.checkin_date)) if content else None,
         event=CheckinEvent(
             date=prepared.checkin_date,
-            doses=day_doses(session, person.id, prepared.checkin_date),
+            doses=day,
             scores=prepared.scores,
             red_flags=checkin.red_flags,
             used_non_prescribed_opioids=checkin.used_non_prescribed_opioids,
         ),
-        history=history_of(session, person.id, today),
+        history=history_of(session, person.id, today, doses=kratom),
         country=person.clinic.country,
     )
     findings = engine.evaluate(context, knowledge)
