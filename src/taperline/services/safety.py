@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, Table, Text, bindparam, case, insert, select
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    Table,
+    Text,
+    bindparam,
+    case,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -74,11 +86,20 @@ _PERSON: BindParameter[int] = bindparam("person_id")
 _SINCE: BindParameter[dt.date] = bindparam("since")
 _UNTIL: BindParameter[dt.date] = bindparam("until")
 _DAY: BindParameter[dt.date] = bindparam("day")
-_CONDITIONS = select(PersonCondition.__table__.c.condition).where(
-    PersonCondition.__table__.c.person_id == _PERSON
-)
-_MEDICATIONS = select(Medication.__table__.c.name, Medication.__table__.c.prescribed).where(
-    Medication.__table__.c.person_id == _PERSON, Medication.__table__.c.stopped_on.is_(None)
+# A person's safety profile in one statement: conditions (no "prescribed"), then medicines.
+_PROFILE = union_all(
+    select(
+        PersonCondition.__table__.c.condition,
+        sql_cast(null(), Boolean).label("prescribed"),
+        literal(0).label("medicine"),
+    ).where(PersonCondition.__table__.c.person_id == _PERSON),
+    select(
+        Medication.__table__.c.name,
+        Medication.__table__.c.prescribed,
+        literal(1).label("medicine"),
+    ).where(
+        Medication.__table__.c.person_id == _PERSON, Medication.__table__.c.stopped_on.is_(None)
+    ),
 )
 # The approved plan as the database's JSON text, undecoded: see stored_content.
 _APPROVED = select(sql_cast(PlanVersion.__table__.c.content, Text)).where(
@@ -135,12 +156,14 @@ _WINDOW_DOSES = (
 
 
 def profile_of(session: Session, person_id: int) -> Profile:
-    key = {"person_id": person_id}
-    conditions = session.execute(_CONDITIONS, key).scalars()
-    medications = session.execute(_MEDICATIONS, key)
+    rows = session.execute(_PROFILE, {"person_id": person_id}).all()
     return Profile(
-        conditions=frozenset(Condition(c) for c in conditions),
-        medications=tuple(MedicationFact(name, prescribed) for name, prescribed in medications),
+        conditions=frozenset(Condition(name) for name, _, medicine in rows if not medicine),
+        medications=tuple(
+            MedicationFact(name, bool(prescribed))
+            for name, prescribed, medicine in rows
+            if medicine
+        ),
     )
 
 
