@@ -20,7 +20,7 @@ from typing import Any
 import uvicorn
 
 from taperline.clock import FixedClock
-from taperline.web.app import create_app
+from taperline.web.app import create_app, settle_heap
 from web_seed import BENCH_INSTANT, web_settings
 
 # -- 2. the server -----------------------------------------------------------------------
@@ -54,6 +54,7 @@ def log_config(log_file: Path) -> dict[str, Any]:
 
 def make_server(database_url: str, port: int, log_file: Path) -> uvicorn.Server:
     app = create_app(web_settings(database_url), clock=FixedClock(BENCH_INSTANT))
+    settle_heap()  # as `taperline serve` does
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

@@ -129,7 +129,7 @@ def serve(
 
     from taperline import demo as demo_data
     from taperline import logs
-    from taperline.web.app import SERVE_TODAY_ENV, create_app
+    from taperline.web.app import SERVE_TODAY_ENV, create_app, settle_heap
 
     migrate.upgrade(STATE.engine)
     _refuse_demo_in_production(demo)
@@ -144,9 +144,9 @@ def serve(
     out.print(f"Taperline is at http://{host}:{port}/  (I need help now: /help · API: /api/docs)")
     logs.configure(STATE.settings)
     if workers == 1:
-        uvicorn.run(
-            create_app(STATE.settings, clock=STATE.clock), host=host, port=port, log_level="warning"
-        )
+        served = create_app(STATE.settings, clock=STATE.clock)
+        settle_heap()
+        uvicorn.run(served, host=host, port=port, log_level="warning")
         return
     # Each worker process builds its own app from the environment: the same settings (they are
     # read from TAPERLINE_* variables) and the same --today.
