@@ -154,6 +154,7 @@ def run(url: str, people_count: int, backend: str, profile: Path | None) -> dict
             submit(index)
         profiler.disable()
     timed = end - warmup
+    storage = _storage(engine, total)
     reference = _reference(engine, clock, timed)
     engine.dispose()
     if profile:
@@ -166,7 +167,29 @@ def run(url: str, people_count: int, backend: str, profile: Path | None) -> dict
         "statements": sum(statements.counts.values()) / timed,
         "by_kind": {k: v / timed for k, v in statements.counts.most_common()},
         "reference_cpu_ms": reference,
+        "storage": storage,
     }
+
+
+GROWING_TABLES = ("checkins", "instrument_responses", "dose_logs", "findings", "audit_events")
+
+
+def _storage(engine: Engine, checkins: int) -> dict[str, tuple[float, float]]:
+    """PostgreSQL: rows and bytes (table, TOAST and indexes) per check-in, for each table a
+    check-in adds rows to (after VACUUM ANALYZE; the seeded plans and accounts included in
+    audit_events are a few rows). SQLite: not measured (empty)."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        found = {}
+        for name in GROWING_TABLES:
+            connection.exec_driver_sql(f"VACUUM ANALYZE {name}")
+            rows = connection.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()  # noqa: S608
+            size = connection.exec_driver_sql(
+                "SELECT pg_total_relation_size(%(t)s::regclass)", {"t": name}
+            ).scalar_one()
+            found[name] = (rows / checkins, size / checkins)
+    return found
 
 
 def _reference(engine: Engine, clock: FixedClock, count: int) -> float:
@@ -233,6 +256,13 @@ def report(figures: list[dict[str, Any]]) -> None:
               f"{'met' if f['statements'] <= GOAL_STATEMENTS else 'not met'})")  # fmt: skip
         for kind, n in f["by_kind"].items():
             print(f"    {n:5.2f}  {kind}")
+        if f["storage"]:
+            rows = sum(r for r, _ in f["storage"].values())
+            size = sum(b for _, b in f["storage"].values())
+            print(f"  storage per check-in: {rows:.1f} rows, {size:,.0f} bytes with indexes "
+                  "(pg_total_relation_size, after VACUUM)")  # fmt: skip
+            for name, (r, b) in f["storage"].items():
+                print(f"    {name:<22} {r:5.2f} rows  {b:7,.0f} bytes")
 
 
 def main() -> None:
