@@ -14,7 +14,8 @@ omission). `GET /healthz` under the same schedule is the reference in the same r
     .venv/bin/python bench/bench_latency.py                            # 100/s for 600 s
     .venv/bin/python bench/bench_latency.py --seconds 60 --search      # and the highest rate
 
---search steps the rate up (each step --step-seconds long) until p99 reaches the goal.
+--search then steps the rate (each step --step-seconds long): up while p99 stays under the
+goal, or down, when the timed rate missed it, until it holds.
 """
 
 from __future__ import annotations
@@ -152,9 +153,13 @@ async def measure(base_url: str, seeded: Seeded, args: argparse.Namespace) -> li
         )
         used += int(args.rate * args.seconds)
         if args.search:
+            # Up from the timed rate while p99 holds; down from it when it did not.
+            held = runs[-1].pct(99) < GOAL_P99_MS and not runs[-1].non_2xx
             rate = args.rate
             while True:
-                rate += args.step
+                rate += args.step if held else -args.step
+                if rate <= 0:
+                    break
                 step = await open_loop(
                     "POST check-ins (search)",
                     client,
@@ -165,7 +170,8 @@ async def measure(base_url: str, seeded: Seeded, args: argparse.Namespace) -> li
                 )
                 used += int(rate * args.step_seconds)
                 runs.append(step)
-                if step.pct(99) >= GOAL_P99_MS or step.non_2xx or rate >= args.max_rate:
+                ok = step.pct(99) < GOAL_P99_MS and not step.non_2xx
+                if ok != held or rate >= args.max_rate:
                     break
     return runs
 
