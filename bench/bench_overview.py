@@ -4,7 +4,7 @@ Seeds a throwaway SQLite database with one clinic of N people (default 10,000) b
 inserts: staggered starts over the last 180 days, daily check-ins with SOWS and a sleep diary
 while each person stays, approved taper plans for most, and some alerts. Then it times
 
-- load: `services.progress.overview_frames` (the SQL queries, plan parsing for the phase, and
+- load: `services.clinic_overview.overview_frames` (the SQL queries, plan parsing for the phase, and
   building the Polars frames),
 - Polars: `domain.progress.overview.compute` on those frames,
 - pandas: the same definitions written with pandas on the same data (converted beforehand,
@@ -41,7 +41,7 @@ from taperline.demo import _taper as demo_taper
 from taperline.domain.access import Actor
 from taperline.domain.progress import overview
 from taperline.schemas.plans import PlanInput
-from taperline.services import people, progress
+from taperline.services import clinic_overview, people
 from taperline.services.uow import unit_of_work
 
 TODAY = dt.date(2026, 6, 30)
@@ -251,7 +251,7 @@ def main() -> None:
         factory = make_sessionmaker(engine)
         with factory() as session:
             frames, load = timed(
-                lambda: progress.overview_frames(session, clinic_id, TODAY), options.repeat
+                lambda: clinic_overview.overview_frames(session, clinic_id, TODAY), options.repeat
             )
         engine.dispose()
         polars_result, polars_times = timed(

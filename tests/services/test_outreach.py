@@ -76,10 +76,12 @@ def test_due_reminders_reach_the_app_and_the_mailbox_without_health_detail(
     world(sessions, clock)
     with smtp_server() as (inbox, port):
         runner = worker(sessions, clock, port)
-        assert runner.run_until_idle().done == 1  # the planning job; nothing else due yet
+        # the planning job and the overview refresh it queues; nothing else due yet
+        assert runner.run_until_idle().done == 2
         clock.instant = dt.datetime(2026, 3, 15, 0, 1, tzinfo=dt.UTC)  # 20:01 in New York
         tally = runner.run_until_idle()
-        assert tally.done == 3 and tally.retried == 0  # planning again, the reminder, its email
+        # planning again, its overview refresh, the reminder, its email
+        assert tally.done == 4 and tally.retried == 0
     with sessions() as session:
         pat = session.scalars(select(User).where(User.handle == "pat")).one()
         shown = session.scalars(select(Notification).where(Notification.user_id == pat.id)).all()
@@ -176,7 +178,8 @@ def test_email_down_is_retried_later_and_sent_once_when_it_is_back(
     runner.run_until_idle()
     clock.instant = dt.datetime(2026, 3, 15, 0, 1, tzinfo=dt.UTC)
     first = runner.run_until_idle()
-    assert first.done == 2 and first.retried == 1  # planning, the reminder; its email waits
+    # planning, its overview refresh, the reminder; its email waits
+    assert first.done == 3 and first.retried == 1
     with sessions() as session:
         email_job = session.scalars(select(Job).where(Job.kind == "email")).one()
         assert email_job.state == "queued" and email_job.attempts == 1

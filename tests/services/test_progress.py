@@ -13,7 +13,7 @@ from taperline.db.models import AuditEvent
 from taperline.domain.errors import InvalidInput
 from taperline.domain.progress.risk import Level
 from taperline.domain.types import Role
-from taperline.services import caseload, progress
+from taperline.services import caseload, clinic_overview, progress
 from taperline.services.authz import AccessDenied
 from taperline.services.uow import unit_of_work
 from tests.actors import Cast, cast
@@ -217,17 +217,19 @@ def test_the_clinic_overview_is_for_its_clinicians_and_admins_only(
     people = cast(session, clock)
     fill(session, clock, "pat", 20, sows=2)
     for user in (people.cleo, people.uma, people.ada):
-        found = progress.clinic_overview(session, clock, actor_for(user))
+        found = clinic_overview.clinic_overview(session, clock, actor_for(user))
         assert found.clinic == "Harbor Clinic" and found.overview.people == 2
         assert found.overview.phases["no_plan"] == 2
         [sows, _] = found.overview.changes
         assert (sows.metric, sows.people, sows.median) == ("sows", 1, 0.0)
-    assert progress.clinic_overview(session, clock, actor_for(people.olga)).overview.people == 0
+    assert (
+        clinic_overview.clinic_overview(session, clock, actor_for(people.olga)).overview.people == 0
+    )
     with pytest.raises(AccessDenied):
-        progress.clinic_overview(session, clock, actor_for(people.pat))
+        clinic_overview.clinic_overview(session, clock, actor_for(people.pat))
     with pytest.raises(InvalidInput):
-        progress.clinic_overview(session, clock, actor_for(people.cleo), clinic="Far Clinic")
-    named = progress.clinic_overview(session, clock, OPERATOR, clinic="Harbor Clinic")
+        clinic_overview.clinic_overview(session, clock, actor_for(people.cleo), clinic="Far Clinic")
+    named = clinic_overview.clinic_overview(session, clock, OPERATOR, clinic="Harbor Clinic")
     assert named.overview.people == 2
     assert len(actions(session, "clinic.overview")) == 5
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import re
 
@@ -109,6 +110,7 @@ def test_the_json_api_gives_series_comparisons_and_the_overview(app_client: Test
         assert answer.json()["field"] == field
     overview = app_client.get("/api/v1/clinic/overview").json()
     assert overview["people"] == 8 and sum(overview["phases"].values()) == 8
+    assert dt.datetime.fromisoformat(overview["as_of"]).tzinfo is not None
     app_client.cookies.clear()
     login(app_client, "alex")
     assert app_client.get("/api/v1/clinic/overview").status_code == 403
@@ -116,6 +118,9 @@ def test_the_json_api_gives_series_comparisons_and_the_overview(app_client: Test
     login(app_client, "ada")
     page = app_client.get("/clinic/overview")
     assert page.status_code == 200 and "People per taper phase" in page.text
+    # ada's view reads the snapshot cleo's API call kept a moment ago, and says when it is from
+    as_of = dt.datetime.fromisoformat(overview["as_of"])
+    assert f'<time datetime="{as_of.isoformat()}">{as_of:%H:%M} UTC</time>' in page.text
 
 
 def test_the_caseload_risk_column_says_what_each_persons_page_says(demo_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -152,12 +153,13 @@ def clinic_overview_command(
 ) -> None:
     """People per taper phase, retention, median change in SOWS and sleep, alert volumes."""
     from taperline.domain.progress.overview import PHASE_LABELS, Phase
-    from taperline.services import progress
+    from taperline.services import clinic_overview
 
     with STATE.work() as (session, actor):
-        found = progress.clinic_overview(session, STATE.clock, actor, clinic=clinic)
+        found = clinic_overview.clinic_overview(session, STATE.clock, actor, clinic=clinic)
     result = found.overview
     out.print(f"[bold]{found.clinic}[/] on {found.today}: {result.people} people.")
+    out.print(f"  Figures as of {found.as_of.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC.")
     for phase, count in result.phases.items():
         out.print(f"  {PHASE_LABELS[Phase(phase)]}: {count}")
     for retention in result.retention:

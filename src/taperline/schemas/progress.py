@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from taperline.domain.progress.nof1 import Comparison, Estimate
     from taperline.domain.progress.risk import RiskSignal
     from taperline.domain.progress.series import Change
-    from taperline.services.progress import ClinicOverview, ProgressView
+    from taperline.services.clinic_overview import ClinicOverview
+    from taperline.services.progress import ProgressView
 
 
 class DayPublic(BaseModel):
@@ -205,6 +206,10 @@ class MedianChangePublic(BaseModel):
 class OverviewPublic(BaseModel):
     clinic: str
     today: dt.date
+    as_of: dt.datetime = Field(
+        description="When these figures were computed: the overview is kept as a snapshot, "
+        "refreshed by the worker and never more than 15 minutes old when shown"
+    )
     people: int
     phases: dict[str, int]
     retention: list[RetentionPublic]
@@ -218,6 +223,7 @@ class OverviewPublic(BaseModel):
         return cls(
             clinic=found.clinic,
             today=found.today,
+            as_of=found.as_of,
             people=result.people,
             phases=result.phases,
             retention=[

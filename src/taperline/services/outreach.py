@@ -33,7 +33,7 @@ from taperline.domain.outreach import days_without_checkin, local_instant, remin
 from taperline.domain.types import Role
 from taperline.notifier import Notifier, Outgoing
 from taperline.schemas.plans import stored_content
-from taperline.services import jobs
+from taperline.services import clinic_overview, jobs
 from taperline.services.circle import forget_invite_link
 from taperline.services.jobs import ClaimedJob
 from taperline.services.notifications import (
@@ -389,10 +389,18 @@ def handle_invite_email(
 
 def handle_plan(session: Session, clock: Clock, job: ClaimedJob, ctx: JobContext) -> None:  # noqa: ARG001
     plan_jobs(session, clock)
+    # and, once per planning period, every clinic's overview snapshot (its own job, so that a
+    # slow or failing overview never holds up reminders)
+    jobs.enqueue(session, clock, "overview", {}, dedupe_key=f"overview:{job.id}")
+
+
+def handle_overview(session: Session, clock: Clock, job: ClaimedJob, ctx: JobContext) -> None:  # noqa: ARG001
+    clinic_overview.refresh_all(session, clock.now())
 
 
 HANDLERS = {
     "plan": handle_plan,
+    "overview": handle_overview,
     "reminder": handle_reminder,
     "missed_checkin": handle_missed_checkin,
     "digest": handle_digest,

@@ -1,6 +1,6 @@
-"""Progress: a person's trends, n-of-1 comparisons, the relapse-risk signal, printable report
-data and the clinic overview. Authorised and audited reads; the analytics are pure
-(taperline.domain.progress).
+"""Progress: a person's trends, n-of-1 comparisons, the relapse-risk signal and printable report
+data (the clinic overview is `services.clinic_overview`). Authorised and audited reads; the
+analytics are pure (taperline.domain.progress).
 
 A person's data is read with a fixed number of queries whatever the range (day logs: three;
 responses, check-in flags and the plan: one each). The caseload's risk column is read for
@@ -10,29 +10,24 @@ everyone at once in two queries (`risk_for_people`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import polars as pl
-from sqlalchemy import CursorResult, Engine, event, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
-from taperline.db.models import Alert, Checkin, InstrumentResponse, PlanVersion, User
+from taperline.db.models import Checkin, InstrumentResponse, User
 from taperline.domain.access import Action, Actor
 from taperline.domain.adherence import DayLog
 from taperline.domain.errors import InvalidInput, NotFound
 from taperline.domain.plans import PlanContent, describe_item, describe_taper
-from taperline.domain.progress import nof1, overview, risk, series
+from taperline.domain.progress import nof1, risk, series
 from taperline.domain.types import CheckinKind, Role
-from taperline.schemas import parse
-from taperline.schemas.plans import TaperIn, to_taper
 from taperline.services import adherence, audit, people, plans, safety
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
@@ -473,146 +468,3 @@ def report_data(
         alerts=alerts,
         adherence=adhered,
     )
-
-
-# -- the clinic overview -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ClinicOverview:
-    clinic: str
-    today: dt.date
-    overview: overview.Overview
-
-
-def _frame(rows: Iterable[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    if not isinstance(rows, CursorResult):
-        return pl.DataFrame(list(rows), schema=schema, orient="row", strict=False)
-    # Straight from the driver's cursor: no Python work per value. SQLite hands dates back as
-    # ISO text, which Polars parses a column at a time; PostgreSQL's driver gives dates.
-    fetched = rows.cursor.fetchall()
-    rows.close()
-    dates = [name for name, kind in schema.items() if kind == pl.Date]
-    text = bool(fetched) and any(isinstance(fetched[0][list(schema).index(d)], str) for d in dates)
-    raw = {name: (pl.Utf8 if text and name in dates else kind) for name, kind in schema.items()}
-    frame = pl.DataFrame(fetched, schema=raw, orient="row", strict=False)
-    if text:
-        frame = frame.with_columns(pl.col(name).str.to_date("%Y-%m-%d") for name in dates)
-    return frame
-
-
-def _span(taper: object) -> overview.TaperSpan | None:
-    """An approved taper's span. Approved versions never change, so spans are kept per
-    process by the taper's own JSON: building each schedule again on every overview is what
-    made the overview slow at 10,000 people."""
-    if not taper:
-        return None
-    return _span_of_json(json.dumps(taper, sort_keys=True, default=str))
-
-
-@lru_cache(maxsize=65_536)
-def _span_of_json(text: str) -> overview.TaperSpan:
-    return overview.taper_span(to_taper(parse(TaperIn, json.loads(text))))
-
-
-def overview_frames(
-    session: Session, clinic_id: int, today: dt.date
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The four frames the overview needs, in five queries (people, approved plans, daily
-    check-ins, scores, alerts)."""
-    in_clinic = select(User.id).where(User.clinic_id == clinic_id, User.role == Role.PERSON.value)
-    # Core rows straight from the connection: no ORM row processing for large results.
-    connection = session.connection()
-    ids = list(connection.scalars(in_clinic))
-    tapers: dict[int, object] = {
-        person_id: content.get("taper")
-        for person_id, content in connection.execute(
-            select(PlanVersion.person_id, PlanVersion.content).where(
-                PlanVersion.person_id.in_(in_clinic), PlanVersion.status == plans.APPROVED
-            )
-        )
-    }
-    phases = [
-        (
-            person_id,
-            (
-                overview.span_phase(_span(tapers[person_id]), today)
-                if person_id in tapers
-                else overview.Phase.NO_PLAN
-            ).value,
-        )
-        for person_id in ids
-    ]
-    people_frame = _frame(phases, overview.PEOPLE_SCHEMA)
-    checkins = _frame(
-        connection.execute(
-            select(Checkin.person_id, Checkin.checkin_date)
-            .where(Checkin.person_id.in_(in_clinic), Checkin.kind == CheckinKind.DAILY.value)
-            .distinct()
-        ),
-        overview.CHECKINS_SCHEMA,
-    )
-    sows = connection.execute(
-        select(Checkin.person_id, Checkin.checkin_date, InstrumentResponse.total)
-        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
-        .where(Checkin.person_id.in_(in_clinic), InstrumentResponse.instrument_id == "sows")
-    )
-    sleep = connection.execute(
-        select(
-            Checkin.person_id,
-            Checkin.checkin_date,
-            InstrumentResponse.metrics["sleep_efficiency"].as_float(),
-        )
-        .join(Checkin, Checkin.id == InstrumentResponse.checkin_id)
-        .where(Checkin.person_id.in_(in_clinic), InstrumentResponse.instrument_id == "sleep_diary")
-    )
-    scores = (
-        pl.concat(
-            [
-                _frame(sows, overview.SCORE_ROWS_SCHEMA).with_columns(
-                    pl.lit("sows").alias("metric")
-                ),
-                _frame(sleep, overview.SCORE_ROWS_SCHEMA).with_columns(
-                    pl.lit("sleep_efficiency").alias("metric")
-                ),
-            ]
-        )
-        .select(list(overview.SCORES_SCHEMA))
-        .drop_nulls("value")
-    )
-    alerts = _frame(
-        connection.execute(
-            select(Alert.person_id, Alert.day, Alert.severity, Alert.status).where(
-                Alert.person_id.in_(in_clinic)
-            )
-        ),
-        overview.ALERTS_SCHEMA,
-    )
-    return people_frame, checkins, scores, alerts
-
-
-def clinic_overview(
-    session: Session, clock: Clock, actor: Actor, *, clinic: str | None = None
-) -> ClinicOverview:
-    """Aggregates over a clinic, for its clinicians and admins (the operator names a clinic).
-    No person's data leaves this function, only counts, shares and medians."""
-    if actor.is_operator:
-        found = people.find_clinic(session, clinic)
-    else:
-        if clinic is not None:
-            raise InvalidInput("clinic", "only the operator names a clinic; you see your own")
-        found = people.find_clinic(session, str(actor.clinic_id))
-    require(session, actor, Action.CLINIC_OVERVIEW, clinic_id=found.id)
-    today = clock.now().astimezone(dt.UTC).date()
-    frames = overview_frames(session, found.id, today)
-    result = overview.compute(*frames, today)
-    audit.record(
-        session,
-        clock,
-        actor,
-        "clinic.overview",
-        resource_type="clinic",
-        resource_id=found.id,
-        detail={"people": result.people},
-    )
-    return ClinicOverview(found.name, today, result)

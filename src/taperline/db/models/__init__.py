@@ -9,7 +9,7 @@ from taperline.db.models.people import CareRelationship, Clinic, Medication, Per
 from taperline.db.models.plans import PlanVersion
 from taperline.db.models.rewards import RewardEnrolment, RewardEntry, RewardProgramme
 from taperline.db.models.safety import Alert, Finding
-from taperline.db.models.status import LatestScore, PersonStatus
+from taperline.db.models.status import LatestScore, OverviewSnapshot, PersonStatus
 
 __all__ = [
     "Alert",
@@ -30,6 +30,7 @@ __all__ = [
     "MessageRead",
     "MessageThread",
     "Notification",
+    "OverviewSnapshot",
     "PersonCondition",
     "PersonStatus",
     "PlanVersion",

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from taperline.db.base import Base, JSONType
+from taperline.db.base import Base, JSONType, UTCDateTime
 
 
 class LatestScore(Base):
@@ -41,3 +41,21 @@ class PersonStatus(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     last_daily_checkin: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class OverviewSnapshot(Base):
+    """A clinic's overview as last computed: counts, shares and medians, no person's data.
+
+    Derived data, like the tables above: the worker refreshes it (job kind "overview") and a
+    page view computes it again when it is older than `services.progress.OVERVIEW_FRESH`. It
+    exists so the overview page reads one row instead of every check-in in the clinic.
+    """
+
+    __tablename__ = "overview_snapshots"
+
+    clinic_id: Mapped[int] = mapped_column(
+        ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date)  # the "today" it was computed for (UTC)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    content: Mapped[dict[str, Any]] = mapped_column(JSONType)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import polars as pl
 
@@ -191,4 +192,31 @@ def compute(
         changes=changes,
         alerts_raised={s: int(raised.get(s, 0)) for s in severities},
         alerts_open={s: int(open_now.get(s, 0)) for s in severities},
+    )
+
+
+def to_content(found: Overview) -> dict[str, object]:
+    """The overview as plain JSON values, for keeping it (a snapshot) and reading it back."""
+    return {
+        "people": found.people,
+        "phases": dict(found.phases),
+        "retention": [[r.days, r.eligible, r.retained] for r in found.retention],
+        "changes": [[c.metric, c.people, c.median] for c in found.changes],
+        "alerts_raised": dict(found.alerts_raised),
+        "alerts_open": dict(found.alerts_open),
+    }
+
+
+def from_content(content: dict[str, Any]) -> Overview:
+    """The inverse of `to_content`."""
+    return Overview(
+        people=int(content["people"]),
+        phases={str(k): int(v) for k, v in content["phases"].items()},
+        retention=tuple(Retention(int(d), int(e), int(r)) for d, e, r in content["retention"]),
+        changes=tuple(
+            MedianChange(str(m), int(n), None if v is None else float(v))
+            for m, n, v in content["changes"]
+        ),
+        alerts_raised={str(k): int(v) for k, v in content["alerts_raised"].items()},
+        alerts_open={str(k): int(v) for k, v in content["alerts_open"].items()},
     )

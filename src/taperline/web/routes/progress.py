@@ -21,7 +21,7 @@ from taperline.reports import plots, printable
 from taperline.schemas.api import Text
 from taperline.schemas.base import WholeNumber
 from taperline.schemas.progress import ComparisonPublic, OverviewPublic, ProgressPublic
-from taperline.services import progress
+from taperline.services import clinic_overview, progress
 from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep
 from taperline.web.routes.api_v1 import companion_router
 from taperline.web.templating import render
@@ -180,7 +180,7 @@ def person_report(
 def clinic_overview_page(
     request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
 ) -> HTMLResponse:
-    found = progress.clinic_overview(session, clock, viewer.actor)
+    found = clinic_overview.clinic_overview(session, clock, viewer.actor)
     return render(
         request,
         "progress/overview.html",
@@ -242,4 +242,4 @@ def nof1_api(
 def overview_api(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> OverviewPublic:
     """Aggregates over the viewer's clinic (its clinicians and admins): people per taper
     phase, retention, median change in SOWS and sleep efficiency, alert volumes."""
-    return OverviewPublic.of(progress.clinic_overview(session, clock, viewer.actor))
+    return OverviewPublic.of(clinic_overview.clinic_overview(session, clock, viewer.actor))
