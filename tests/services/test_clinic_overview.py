@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import FixedClock
+from taperline.db.engine import reader_sessions
 from taperline.db.models import AuditEvent, Job, OverviewSnapshot
 from taperline.domain.progress import overview
 from taperline.services import clinic_overview
 from taperline.services.clinic_overview import OVERVIEW_FRESH
+from taperline.services.outreach import JobContext
 from taperline.services.uow import unit_of_work
 from tests.actors import cast
 from tests.factories import actor_for
@@ -20,9 +23,13 @@ from tests.services.test_outreach import worker
 from tests.services.test_progress import fill
 
 
-def sows_people(found: clinic_overview.ClinicOverview) -> int:
-    [sows, _] = found.overview.changes
+def sows_people_of(result: overview.Overview) -> int:
+    [sows, _] = result.changes
     return sows.people
+
+
+def sows_people(found: clinic_overview.ClinicOverview) -> int:
+    return sows_people_of(found.overview)
 
 
 def test_a_fresh_snapshot_is_shown_and_an_old_one_is_worked_out_again(
@@ -68,14 +75,43 @@ def test_a_snapshot_from_the_day_before_is_not_shown_however_young(
     assert after.as_of == clock.now()
 
 
+def test_the_overview_is_worked_out_without_waiting_for_or_blocking_the_writer(
+    migrated: Engine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(sessions, clock) as session:
+        people = cast(session, clock)
+        fill(session, clock, "pat", 20)
+    url = migrated.url.render_as_string(hide_password=False)
+    # SQLite: read-only connections with a short busy timeout, so that a read that needed the
+    # write lock would fail within 0.2 s. PostgreSQL readers never wait for writers.
+    readers = reader_sessions(url, sqlite_busy_timeout_ms=200) or sessions
+    writer = sessions()
+    try:
+        fill(writer, clock, "quinn", 20)  # holds the write lock, its check-ins not committed
+        with readers() as reading:
+            during = clinic_overview.compute(reading, people.cleo.clinic_id, clock.now())
+        writer.commit()
+    finally:
+        writer.close()
+    assert sows_people_of(during) == 1  # pat only: what was committed when the read began
+    with readers() as reading:
+        after = clinic_overview.compute(reading, people.cleo.clinic_id, clock.now())
+    assert sows_people_of(after) == 2
+
+
+@pytest.mark.parametrize("with_readers", [False, True], ids=["one session", "read-only reads"])
 def test_the_worker_refreshes_every_clinics_snapshot_once_per_planning_period(
-    sessions: sessionmaker[Session], clock: FixedClock
+    migrated: Engine, sessions: sessionmaker[Session], clock: FixedClock, with_readers: bool
 ) -> None:
     with unit_of_work(sessions, clock) as session:
         people = cast(session, clock)
         fill(session, clock, "pat", 20)
         harbor, far = people.cleo.clinic_id, people.olga.clinic_id
     runner = worker(sessions, clock, port=1)  # no mail is due: nothing connects
+    if with_readers:
+        url = migrated.url.render_as_string(hide_password=False)
+        readers = reader_sessions(url) or sessions
+        runner.context = JobContext(runner.context.notifier, runner.context.settings, readers)
     runner.run_until_idle()
     with sessions() as session:
         kept = {s.clinic_id: s for s in session.scalars(select(OverviewSnapshot))}

@@ -28,6 +28,7 @@ def worker_command(
 
     Start as many as you like against one PostgreSQL database; each job runs once."""
     from taperline import logs, notifier
+    from taperline.db.engine import reader_sessions
     from taperline.services.outreach import JobContext
     from taperline.worker import Worker
 
@@ -35,7 +36,14 @@ def worker_command(
     worker = Worker(
         STATE.sessions(),
         STATE.clock,
-        JobContext(notifier.from_settings(STATE.settings), STATE.settings),
+        JobContext(
+            notifier.from_settings(STATE.settings),
+            STATE.settings,
+            reader_sessions(
+                STATE.settings.resolved_database_url,
+                sqlite_busy_timeout_ms=STATE.settings.sqlite_busy_timeout_ms,
+            ),
+        ),
         lease=dt.timedelta(seconds=STATE.settings.worker_lease_seconds),
     )
     if once:

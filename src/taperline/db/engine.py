@@ -63,3 +63,28 @@ def _sqlite_pragmas(
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def reader_sessions(
+    url: str, *, sqlite_busy_timeout_ms: int = 30000
+) -> sessionmaker[Session] | None:
+    """Sessions on read-only connections (`make_engine(read_only=True)`) for a SQLite file, so
+    that long reads hold no write lock; None elsewhere (PostgreSQL readers never block writers,
+    and an in-memory SQLite database is not shared between connections)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return make_sessionmaker(
+        make_engine(url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms, read_only=True)
+    )
+
+
+def begin_snapshot(session: Session) -> None:
+    """Make the session's next reads one consistent snapshot. On a read-only SQLite connection
+    (which reads each statement from the latest commit) this opens a deferred read transaction:
+    in WAL mode it sees one commit and never waits for, or blocks, the writer. It ends when the
+    session does. Other sessions are in a transaction already."""
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN DEFERRED")

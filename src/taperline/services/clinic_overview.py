@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
+from taperline.db.engine import begin_snapshot
 from taperline.db.models import (
     Alert,
     Checkin,
@@ -161,25 +162,36 @@ def overview_frames(
 
 
 def clinic_overview(
-    session: Session, clock: Clock, actor: Actor, *, clinic: str | None = None
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    *,
+    clinic: str | None = None,
+    reading: Session | None = None,
 ) -> ClinicOverview:
     """Aggregates over a clinic, for its clinicians and admins (the operator names a clinic).
     No person's data leaves this function, only counts, shares and medians. Read from the
-    clinic's snapshot when it is fresh, computed again (and kept) when it is not."""
+    clinic's snapshot when it is fresh, computed again (and kept) when it is not.
+
+    `reading` (SQLite): a read-only session. Everything is read through it, so the computing
+    (seconds at 10,000 people) holds no write lock; `session` then takes the writer only for
+    the snapshot and the audit row."""
+    reader = reading or session
     if actor.is_operator:
-        found = people.find_clinic(session, clinic)
+        found = people.find_clinic(reader, clinic)
     else:
         if clinic is not None:
             raise InvalidInput("clinic", "only the operator names a clinic; you see your own")
-        found = people.find_clinic(session, str(actor.clinic_id))
-    require(session, actor, Action.CLINIC_OVERVIEW, clinic_id=found.id)
+        found = people.find_clinic(reader, str(actor.clinic_id))
+    require(reader, actor, Action.CLINIC_OVERVIEW, clinic_id=found.id)
     now = clock.now()
     today = now.astimezone(dt.UTC).date()
-    kept = session.get(OverviewSnapshot, found.id)
+    kept = reader.get(OverviewSnapshot, found.id)
     if kept is not None and kept.day == today and now - kept.computed_at < OVERVIEW_FRESH:
         result, as_of = overview.from_content(kept.content), kept.computed_at
     else:
-        result, as_of = refresh(session, found.id, now), now
+        result, as_of = compute(reader, found.id, now), now
+        keep(session, found.id, now, result)
     audit.record(
         session,
         clock,
@@ -192,26 +204,33 @@ def clinic_overview(
     return ClinicOverview(found.name, today, result, as_of)
 
 
-def refresh(session: Session, clinic_id: int, now: dt.datetime) -> overview.Overview:
-    """Compute a clinic's overview as of `now` and keep it as the clinic's snapshot (an upsert:
-    two processes refreshing at once both succeed, and the later one's figures stay)."""
+def compute(session: Session, clinic_id: int, now: dt.datetime) -> overview.Overview:
+    """A clinic's overview as of `now`, its five queries read as one snapshot."""
+    begin_snapshot(session)
     today = now.astimezone(dt.UTC).date()
-    result = overview.compute(*overview_frames(session, clinic_id, today), today)
+    return overview.compute(*overview_frames(session, clinic_id, today), today)
+
+
+def keep(session: Session, clinic_id: int, now: dt.datetime, result: overview.Overview) -> None:
+    """Keep `result` as the clinic's snapshot: an upsert, so two processes refreshing at once
+    both succeed, and the later one's figures stay."""
     row = {
         "clinic_id": clinic_id,
-        "day": today,
+        "day": now.astimezone(dt.UTC).date(),
         "computed_at": now,
         "content": overview.to_content(result),
     }
     session.execute(_upsert(session.get_bind().dialect.name), [row])
-    return result
 
 
-def refresh_all(session: Session, now: dt.datetime) -> int:
-    """Refresh every clinic's snapshot (the worker's "overview" job). Returns how many."""
-    ids = list(session.scalars(select(Clinic.id).order_by(Clinic.id)))
-    for clinic_id in ids:
-        refresh(session, clinic_id, now)
+def refresh_all(session: Session, now: dt.datetime, *, reading: Session | None = None) -> int:
+    """Refresh every clinic's snapshot (the worker's "overview" job), computed through
+    `reading` when given (see clinic_overview). Returns how many clinics."""
+    reader = reading or session
+    ids = list(reader.scalars(select(Clinic.id).order_by(Clinic.id)))
+    computed = [(clinic_id, compute(reader, clinic_id, now)) for clinic_id in ids]
+    for clinic_id, result in computed:
+        keep(session, clinic_id, now, result)
     return len(ids)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Text, and_, func, select
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import Clock
 from taperline.config import Settings
@@ -54,6 +54,8 @@ MISSED_RULE = "outreach.missed_checkins"
 class JobContext:
     notifier: Notifier
     settings: Settings
+    # Read-only sessions (SQLite files) for long reads that should not hold the writer.
+    readers: sessionmaker[Session] | None = None
 
 
 # Planning ------------------------------------------------------------------------------------
@@ -395,7 +397,11 @@ def handle_plan(session: Session, clock: Clock, job: ClaimedJob, ctx: JobContext
 
 
 def handle_overview(session: Session, clock: Clock, job: ClaimedJob, ctx: JobContext) -> None:  # noqa: ARG001
-    clinic_overview.refresh_all(session, clock.now())
+    if ctx.readers is None:
+        clinic_overview.refresh_all(session, clock.now())
+        return
+    with ctx.readers() as reading:
+        clinic_overview.refresh_all(session, clock.now(), reading=reading)
 
 
 HANDLERS = {

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from taperline import __version__, logs
 from taperline.clock import Clock, FixedClock, SystemClock
 from taperline.config import Settings
-from taperline.db.engine import make_engine, make_sessionmaker
+from taperline.db.engine import make_engine, make_sessionmaker, reader_sessions
 from taperline.db.gate import WriterGate, gate_transactions, lock_file_for
 from taperline.knowledge import load
 from taperline.web import errors, ops
@@ -77,12 +77,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         )
         gate_transactions(app.state.sessions, app.state.writer_gate)
         if lock_file is not None:  # a file, so other connections see the same database
-            app.state.readers = make_sessionmaker(
-                make_engine(
-                    settings.resolved_database_url,
-                    sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-                    read_only=True,
-                )
+            app.state.readers = reader_sessions(
+                settings.resolved_database_url,
+                sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
             )
     app.state.clock = clock or SystemClock()
     app.state.crisis = load().crisis["US"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -74,6 +74,20 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 # never answer 200 for a write that was not saved.
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_reading(request: Request) -> Iterator[Session | None]:
+    """A read-only session beside the request's own (SQLite files; None elsewhere), for long
+    reads that should not hold the single writer (the clinic overview's computing)."""
+    readers: sessionmaker[Session] | None = request.app.state.readers
+    if readers is None:
+        yield None
+        return
+    with readers() as reading:
+        yield reading
+
+
+ReadingDep = Annotated[Session | None, Depends(get_reading, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 

@@ -22,7 +22,7 @@ from taperline.schemas.api import Text
 from taperline.schemas.base import WholeNumber
 from taperline.schemas.progress import ComparisonPublic, OverviewPublic, ProgressPublic
 from taperline.services import clinic_overview, progress
-from taperline.web.deps import ClockDep, SessionDep, Viewer, ViewerDep
+from taperline.web.deps import ClockDep, ReadingDep, SessionDep, Viewer, ViewerDep
 from taperline.web.routes.api_v1 import companion_router
 from taperline.web.templating import render
 
@@ -178,9 +178,13 @@ def person_report(
 
 @router.get("/clinic/overview", response_class=HTMLResponse, include_in_schema=False)
 def clinic_overview_page(
-    request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep
+    request: Request,
+    session: SessionDep,
+    reading: ReadingDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
 ) -> HTMLResponse:
-    found = clinic_overview.clinic_overview(session, clock, viewer.actor)
+    found = clinic_overview.clinic_overview(session, clock, viewer.actor, reading=reading)
     return render(
         request,
         "progress/overview.html",
@@ -239,7 +243,11 @@ def nof1_api(
 
 
 @api_router.get("/clinic/overview", response_model=OverviewPublic)
-def overview_api(session: SessionDep, clock: ClockDep, viewer: ViewerDep) -> OverviewPublic:
+def overview_api(
+    session: SessionDep, reading: ReadingDep, clock: ClockDep, viewer: ViewerDep
+) -> OverviewPublic:
     """Aggregates over the viewer's clinic (its clinicians and admins): people per taper
     phase, retention, median change in SOWS and sleep efficiency, alert volumes."""
-    return OverviewPublic.of(clinic_overview.clinic_overview(session, clock, viewer.actor))
+    return OverviewPublic.of(
+        clinic_overview.clinic_overview(session, clock, viewer.actor, reading=reading)
+    )
