@@ -124,7 +124,10 @@ def seed(engine: Engine, args: argparse.Namespace, post_days: int) -> Seeded:
     print(f"  accounts of {args.clinicians} clinicians created", flush=True)
 
     today = clock.today()
-    per_clinician = -(-args.people // args.clinicians)
+    # People per clinician: `args.caseload` when given (bench_pages: 300), else an even share.
+    per_clinician = getattr(args, "caseload", None) or -(-args.people // args.clinicians)
+    if per_clinician * args.clinicians < args.people:
+        raise ValueError(f"{args.clinicians} clinicians of {per_clinician} cannot hold everyone")
     bench_people = min(per_clinician, args.people)
     # The benchmark clinician's people get their history `post_days` earlier, so the timed
     # check-ins fill the days after it up to today (each person one check-in a day, in order).
@@ -169,7 +172,9 @@ def seed(engine: Engine, args: argparse.Namespace, post_days: int) -> Seeded:
         )
     print(f"  {args.people:,} people and their care relationships inserted", flush=True)
     first_day = today - dt.timedelta(days=args.days + post_days)
-    seed_plans(engine, sessions, clock, bench_actor, first_day, person_ids, clinician_ids)
+    seed_plans(
+        engine, sessions, clock, bench_actor, first_day, person_ids, clinician_ids, per_clinician
+    )
     print(f"  an approved plan for each of {args.people:,} people", flush=True)
 
     with engine.connect() as connection:
@@ -318,10 +323,11 @@ def seed_plans(
     first_day: dt.date,
     person_ids: dict[str, int],
     clinician_ids: dict[str, int],
+    per_clinician: int,
 ) -> None:
     """The first person's plan is drafted and approved through the services (so it is checked
-    as a clinician's would be); everyone else gets the same stored version, bulk-inserted."""
-    per_clinician = -(-len(person_ids) // len(clinician_ids))
+    as a clinician's would be); everyone else gets the same stored version, bulk-inserted,
+    approved by the clinician who cares for them."""
     with unit_of_work(sessions, clock) as session:
         view = plans.draft(
             session, clock, actor, person_handle(0), PlanInput.model_validate(bench_plan(first_day))
