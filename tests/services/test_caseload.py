@@ -8,18 +8,21 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import FixedClock
+from taperline.db.engine import reader_sessions
 from taperline.db.models import AuditEvent
+from taperline.domain.adherence import KratomStatus
 from taperline.domain.errors import InvalidInput
 from taperline.domain.types import Role
 from taperline.schemas.plans import PlanInput
-from taperline.services import caseload, plans
+from taperline.services import adherence, caseload, plans
 from taperline.services.adherence import day_logs
 from taperline.services.authz import AccessDenied
 from taperline.services.people import add_condition
+from taperline.services.uow import unit_of_work
 from tests.actors import Cast, cast
 from tests.factories import OPERATOR, actor_for, checkin_data, make_clinic, make_user, submit
 
@@ -232,9 +235,11 @@ def test_the_number_of_queries_does_not_grow_with_the_caseload(
         assert row.has_plan and row.on_target_days is not None
     with counted(session) as six:
         assert len(caseload.caseload(session, clock, actor_for(large))) == 6
-    # people, latest scores, alerts, last check-ins, plans, a week of logs (3), risk (3: what
-    # each window holds, then check-ins and scores, as this test's session caches nothing)
-    assert len(one) == len(six) == 12
+    # people, latest scores, alerts, last check-ins, plans, the plan columns (4: what each
+    # week holds of check-ins and of doses, then the week's check-ins and kratom doses), risk
+    # (3: what each window holds, then check-ins and scores), as this test's session caches
+    # nothing; and the audit row
+    assert len(one) == len(six) == 13
 
 
 def test_the_live_plan_check_uses_the_persons_profile_and_is_refused_outside_care(
@@ -313,3 +318,84 @@ def test_day_logs_from_the_database_have_doses_activities_and_the_evening_bedtim
     ]
     assert evening.activities == {"exercise_minutes": 30, "counseling": True}
     assert now.checked_in and now.bedtime is None  # tonight's is not known yet
+
+
+TAPER = {
+    "taper": {
+        "form": "leaf_powder",
+        "start": "2026-03-08",  # its first step, 2.5 g, all this week
+        "current": {"amount": 2.75, "unit": "g"},
+        "target": {"amount": 1, "unit": "g"},
+        "method": "fixed",
+        "step": 0.25,
+        "step_days": 7,
+        "smallest_step": {"amount": 0.25, "unit": "g"},
+        "doses": [{"time": "08:00"}],
+        "long_term_use": False,
+    }
+}
+
+
+def approve(session: Session, clock: FixedClock, who: Cast, handle: str) -> None:
+    cleo = actor_for(who.cleo)
+    draft = plans.draft(session, clock, cleo, handle, PlanInput.model_validate(TAPER))
+    plans.approve(session, clock, cleo, handle, draft.number, draft.review.needs_acknowledging)
+
+
+def plan_cells(rows: list[caseload.CaseloadRow]) -> dict[str, tuple[object, object]]:
+    return {row.handle: (row.planned_kratom, row.on_target_days) for row in rows}
+
+
+def test_plan_columns_are_reused_until_the_persons_week_changes_and_are_then_right(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(sessions, clock) as session:
+        who = cast(session, clock)
+        approve(session, clock, who, "pat")
+        for back in range(6, 0, -1):  # 2.5 g a day, the plan's step until 7 March's cut
+            submit(
+                session, clock, OPERATOR, "pat", checkin_data(clock.today() - dt.timedelta(back))
+            )
+        cleo = actor_for(who.cleo)
+    with unit_of_work(sessions, clock) as session, counted(session) as first:
+        before = plan_cells(caseload.caseload(session, clock, cleo))
+    with unit_of_work(sessions, clock) as session, counted(session) as again:
+        assert plan_cells(caseload.caseload(session, clock, cleo)) == before
+    # the second reads no logs (2) and no risk rows (2): it only asks what each week holds
+    assert len(again) == len(first) - 4
+
+    # Today's check-in, on target: worked out afresh, and as the person's own adherence
+    # report (which never uses the cache) says.
+    with unit_of_work(sessions, clock) as session:
+        submit(session, clock, OPERATOR, "pat", checkin_data(clock.today()))
+    with unit_of_work(sessions, clock) as session:
+        after = plan_cells(caseload.caseload(session, clock, cleo))
+        report = adherence.report(session, clock, cleo, "pat", days=7).kratom
+    assert before["pat"][1] == 6 and after["pat"][1] == 7
+    assert after["pat"] == (report.days[-1].target, report.counts[KratomStatus.ON_TARGET])
+
+
+def test_the_caseload_read_through_a_read_only_session_is_the_same(
+    migrated: Engine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(sessions, clock) as session:
+        who = cast(session, clock)
+        approve(session, clock, who, "pat")
+        fill_days = [clock.today() - dt.timedelta(back) for back in range(5)]
+        for day in fill_days:
+            submit(session, clock, OPERATOR, "quinn", checkin_data(day))
+            submit(session, clock, OPERATOR, "pat", checkin_data(day))
+        cleo = actor_for(who.cleo)
+    readers = reader_sessions(migrated.url.render_as_string(hide_password=False)) or sessions
+    for _ in range(2):  # computed, then from what the first call kept
+        with unit_of_work(sessions, clock) as session, readers() as reading:
+            through_reader = caseload.caseload(session, clock, cleo, reading=reading)
+        with sessions() as session:
+            direct = caseload.caseload(session, clock, cleo)
+            session.rollback()  # nothing kept from this one
+        assert through_reader == direct and "pat" in handles(direct)
+    with sessions() as session:  # the audit row of each read through the reader
+        audited = session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "caseload.read")
+        )
+    assert audited == 2

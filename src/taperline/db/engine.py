@@ -74,9 +74,12 @@ def reader_sessions(
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return make_sessionmaker(
-        make_engine(url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms, read_only=True)
-    )
+    engine = make_engine(url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms, read_only=True)
+    return sessionmaker(engine, expire_on_commit=False, info={READ_ONLY: True})
+
+
+# In a session's `info`: it reads committed rows only and never writes (reader_sessions).
+READ_ONLY = "taperline.read_only"
 
 
 def begin_snapshot(session: Session) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
@@ -42,10 +42,13 @@ def day_logs(
 
 
 def day_logs_many(
-    session: Session, windows: dict[int, tuple[dt.date, dt.date]]
+    session: Session, windows: dict[int, tuple[dt.date, dt.date]], *, kratom_only: bool = False
 ) -> dict[int, dict[dt.date, adherence.DayLog]]:
     """`day_logs` for many people at once (each with their own first and last day, as their
-    local calendars differ): three queries whatever the number of people."""
+    local calendars differ): three queries whatever the number of people.
+
+    `kratom_only`: only what kratom adherence reads (which days have a daily check-in, and the
+    kratom doses), in two queries; the logs then hold no activities, other doses or bedtimes."""
     if not windows:
         return {}
     ids = list(windows)
@@ -53,8 +56,9 @@ def day_logs_many(
     last = max(end for _, end in windows.values())
     checked: set[tuple[int, dt.date]] = set()
     activities: dict[tuple[int, dt.date], dict[str, int | bool]] = defaultdict(dict)
+    logged_activities = null() if kratom_only else Checkin.activities
     for person_id, date, kind, logged in session.execute(
-        select(Checkin.person_id, Checkin.checkin_date, Checkin.kind, Checkin.activities).where(
+        select(Checkin.person_id, Checkin.checkin_date, Checkin.kind, logged_activities).where(
             Checkin.person_id.in_(ids),
             Checkin.checkin_date >= first,
             Checkin.checkin_date <= last,
@@ -81,7 +85,12 @@ def day_logs_many(
             DoseLog.taken_on,
             DoseLog.taken_time,
         )
-        .where(DoseLog.person_id.in_(ids), DoseLog.taken_on >= first, DoseLog.taken_on <= last)
+        .where(
+            DoseLog.person_id.in_(ids),
+            DoseLog.taken_on >= first,
+            DoseLog.taken_on <= last,
+            *([DoseLog.category == Category.KRATOM.value] if kratom_only else []),
+        )
         .order_by(DoseLog.id)
     ):
         doses[(d.person_id, d.taken_on)].append(
@@ -96,18 +105,22 @@ def day_logs_many(
         )
     bedtimes: dict[tuple[int, dt.date], dt.time] = {}
     # Only the diary's bedtime, picked out by the database: no answers document decoded.
-    for person_id, date, text in session.execute(
-        select(
-            Checkin.person_id,
-            Checkin.checkin_date,
-            InstrumentResponse.answers["tried_to_sleep"].as_string(),
-        )
-        .join(InstrumentResponse, InstrumentResponse.checkin_id == Checkin.id)
-        .where(
-            Checkin.person_id.in_(ids),
-            InstrumentResponse.instrument_id == "sleep_diary",
-            Checkin.checkin_date > first,
-            Checkin.checkin_date <= last + dt.timedelta(days=1),
+    for person_id, date, text in (
+        []
+        if kratom_only
+        else session.execute(
+            select(
+                Checkin.person_id,
+                Checkin.checkin_date,
+                InstrumentResponse.answers["tried_to_sleep"].as_string(),
+            )
+            .join(InstrumentResponse, InstrumentResponse.checkin_id == Checkin.id)
+            .where(
+                Checkin.person_id.in_(ids),
+                InstrumentResponse.instrument_id == "sleep_diary",
+                Checkin.checkin_date > first,
+                Checkin.checkin_date <= last + dt.timedelta(days=1),
+            )
         )
     ):
         if isinstance(text, str) and text:

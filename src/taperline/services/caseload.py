@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Text, and_, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from taperline.clock import Clock
+from taperline.db.engine import begin_snapshot
 from taperline.db.models import (
     Alert,
     CareRelationship,
+    Checkin,
+    DoseLog,
     LatestScore,
     PersonStatus,
     PlanVersion,
@@ -34,7 +36,7 @@ from taperline.domain.progress.risk import RiskSignal
 from taperline.domain.types import Role
 from taperline.domain.units import Amount
 from taperline.schemas.plans import PlanInput, stored_content
-from taperline.services import audit, messages, plans, progress
+from taperline.services import audit, derived, messages, plans, progress
 from taperline.services.adherence import day_logs_many
 from taperline.services.authz import AccessDenied, require
 from taperline.services.people import find_user, local_today
@@ -88,6 +90,7 @@ def caseload(
     *,
     search: str | None = None,
     only_alerts: bool = False,
+    reading: Session | None = None,
 ) -> list[CaseloadRow]:
     """The people the actor may see, most urgent first.
 
@@ -98,6 +101,10 @@ def caseload(
     Everything is read for all listed people at once, in a fixed number of queries whatever
     the size of the caseload: latest scores and last check-ins from the status each check-in
     keeps, open alerts, approved plans, and the last week of logs.
+
+    `reading` (SQLite): a read-only session. Everything is read through it, as one snapshot,
+    so that the single writer is held only for the audit row (`session`), not while hundreds
+    of people are read; check-ins arriving meanwhile do not wait for the page.
     """
     if not actor.is_operator and actor.role is not Role.CLINICIAN:
         raise AccessDenied(actor, Action.PERSON_READ, None)
@@ -105,24 +112,19 @@ def caseload(
     if len(term) > SEARCH_MAX:
         raise InvalidInput("q", f"use at most {SEARCH_MAX} characters")
 
-    people = _people(session, actor, term)
+    reader = reading or session
+    begin_snapshot(reader)
+    people = _people(reader, actor, term)
     ids = [person.id for person in people]
-    latest = _latest_scores(session, ids)
-    alerts = _open_alerts(session, ids)
-    last_checkins = _last_daily_checkins(session, ids)
-    approved = _approved_plans(session, ids)
-    risks = progress.risk_for_people(session, people, clock)  # two queries for everyone
-    unread = messages.unread_for(session, actor.user_id, ids) if actor.user_id else {}
+    latest = _latest_scores(reader, ids)
+    alerts = _open_alerts(reader, ids)
+    last_checkins = _last_daily_checkins(reader, ids)
+    approved = _approved_plans(reader, ids)
+    risks = progress.risk_for_people(reader, people, clock)  # two queries for everyone
+    unread = messages.unread_for(reader, actor.user_id, ids) if actor.user_id else {}
 
     todays = {person.id: local_today(person, clock) for person in people}
-    logs = day_logs_many(
-        session,
-        {
-            person_id: (today - dt.timedelta(days=ADHERENCE_DAYS - 1), today)
-            for person_id, today in todays.items()
-            if person_id in approved
-        },
-    )
+    columns = _plan_columns_many(reader, approved, todays)
 
     rows: list[CaseloadRow] = []
     for person in people:
@@ -131,7 +133,7 @@ def caseload(
             continue
         today = todays[person.id]
         last = last_checkins.get(person.id)
-        planned, on_target = _plan_columns(approved.get(person.id), logs.get(person.id), today)
+        planned, on_target = columns.get(person.id, (None, None))
         scores = latest.get(person.id, {})
         rows.append(
             CaseloadRow(
@@ -171,7 +173,14 @@ def caseload(
 
 
 def _people(session: Session, actor: Actor, term: str) -> list[User]:
-    statement = select(User).where(User.role == Role.PERSON.value)
+    # Only the columns the caseload reads (a whole account row is several times as much).
+    statement = (
+        select(User)
+        .options(
+            load_only(User.handle, User.display_name, User.clinic_id, User.timezone, raiseload=True)
+        )
+        .where(User.role == Role.PERSON.value)
+    )
     if not actor.is_operator:
         statement = statement.where(
             User.clinic_id == actor.clinic_id,
@@ -214,23 +223,18 @@ def _latest_scores(session: Session, ids: list[int]) -> dict[int, dict[str, Late
             LatestScore.instrument_id,
             LatestScore.total,
             LatestScore.band,
-            LatestScore.metrics,
+            LatestScore.metrics["sleep_efficiency"].as_float(),  # the one value read from it
         ).where(LatestScore.person_id.in_(ids), LatestScore.instrument_id.in_(SCORED))
     )
-    for person_id, on, instrument, total, band, metrics in rows:
-        value = _value(instrument, total, metrics)
+    for person_id, on, instrument, total, band, efficiency in rows:
+        value = (
+            (None if efficiency is None else float(efficiency))
+            if instrument == "sleep_diary"
+            else total
+        )
         if value is not None:
             found.setdefault(person_id, {})[instrument] = Latest(value, on, band)
     return found
-
-
-def _value(
-    instrument: str, total: int | None, metrics: dict[str, Any] | None
-) -> int | float | None:
-    if instrument == "sleep_diary":
-        efficiency = (metrics or {}).get("sleep_efficiency")
-        return float(efficiency) if isinstance(efficiency, int | float) else None
-    return total
 
 
 def _open_alerts(session: Session, ids: list[int]) -> dict[int, tuple[int, str | None]]:
@@ -264,25 +268,90 @@ def _last_daily_checkins(session: Session, ids: list[int]) -> dict[int, dt.date]
     return {person_id: last for person_id, last in rows if last is not None}
 
 
-def _approved_plans(session: Session, ids: list[int]) -> dict[int, PlanContent]:
+def _approved_plans(session: Session, ids: list[int]) -> dict[int, tuple[int, PlanContent]]:
+    """Each person's approved plan: its version's id, and its content."""
     if not ids:
         return {}
     documents = session.execute(
-        select(PlanVersion.person_id, cast(PlanVersion.content, Text)).where(
+        select(PlanVersion.person_id, PlanVersion.id, cast(PlanVersion.content, Text)).where(
             and_(PlanVersion.person_id.in_(ids), PlanVersion.status == plans.APPROVED)
         )
     )
     # As the database's text, undecoded: a plan already read is not decoded again.
-    return {person_id: stored_content(document) for person_id, document in documents}
+    return {
+        person_id: (version_id, stored_content(document))
+        for person_id, version_id, document in documents
+    }
+
+
+# (person, today, approved plan version, the window's check-ins: how many and the newest id,
+# its doses: the same). Approved versions never change; check-ins and doses are only added.
+PlanColumnsKey = tuple[int, dt.date, int, int, int, int, int]
+PLAN_COLUMNS_CACHE_SIZE = 100_000
+
+
+def _plan_columns_many(
+    session: Session, approved: dict[int, tuple[int, PlanContent]], todays: dict[int, dt.date]
+) -> dict[int, tuple[Amount | None, int | None]]:
+    """The plan columns of everyone with an approved plan. Two small counting queries name
+    each person's inputs; only the people whose inputs changed since they were last worked out
+    in this process have their week of logs read and judged (services.derived)."""
+    windows = {
+        person_id: (today - dt.timedelta(days=ADHERENCE_DAYS - 1), today)
+        for person_id, today in todays.items()
+        if person_id in approved
+    }
+    if not windows:
+        return {}
+    ids = list(windows)
+    first = min(start for start, _ in windows.values())
+    last = max(end for _, end in windows.values())
+    held = [
+        {
+            person_id: (count, newest)
+            for person_id, count, newest in session.execute(
+                select(table.person_id, func.count(table.id), func.max(table.id))
+                .where(table.person_id.in_(ids), day >= first, day <= last)
+                .group_by(table.person_id)
+            )
+        }
+        for table, day in ((Checkin, Checkin.checkin_date), (DoseLog, DoseLog.taken_on))
+    ]
+    keys: dict[int, PlanColumnsKey] = {
+        person_id: (
+            person_id,
+            end,
+            approved[person_id][0],
+            *held[0].get(person_id, (0, 0)),
+            *held[1].get(person_id, (0, 0)),
+        )
+        for person_id, (_, end) in windows.items()
+    }
+    cache = derived.cache_for(session, "caseload_plan_columns", PLAN_COLUMNS_CACHE_SIZE)
+    found: dict[int, tuple[Amount | None, int | None]] = {}
+    if cache is not None:
+        for person_id, key in keys.items():
+            hit = cache.get(key)
+            if hit is not None:
+                found[person_id] = hit
+    missing = {person_id: windows[person_id] for person_id in ids if person_id not in found}
+    if missing:
+        logs = day_logs_many(session, missing, kratom_only=True)
+        computed = {
+            person_id: _plan_columns(approved[person_id][1], logs[person_id], end)
+            for person_id, (_, end) in missing.items()
+        }
+        found.update(computed)
+        if cache is not None:
+            derived.keep(session, cache, ((keys[pid], value) for pid, value in computed.items()))
+    return found
 
 
 def _plan_columns(
-    content: PlanContent | None, logs: dict[dt.date, DayLog] | None, today: dt.date
+    content: PlanContent, logs: dict[dt.date, DayLog], today: dt.date
 ) -> tuple[Amount | None, int | None]:
     """Today's planned kratom (the taper step in force, else the regimen's kratom) and the
     on-target days of the last week."""
-    if content is None or logs is None:
-        return None, None
     start = today - dt.timedelta(days=ADHERENCE_DAYS - 1)
     result = adherence_domain.kratom(content, logs, start, today)
     planned = result.days[-1].target if result.days else None

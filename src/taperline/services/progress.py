@@ -10,17 +10,16 @@ everyone at once in two queries (`risk_for_people`).
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from taperline.clock import Clock
+from taperline.db.engine import begin_snapshot
 from taperline.db.models import Checkin, InstrumentResponse, User
 from taperline.domain.access import Action, Actor
 from taperline.domain.adherence import DayLog
@@ -28,7 +27,7 @@ from taperline.domain.errors import InvalidInput, NotFound
 from taperline.domain.plans import PlanContent, describe_item, describe_taper
 from taperline.domain.progress import nof1, risk, series
 from taperline.domain.types import CheckinKind, Role
-from taperline.services import adherence, audit, people, plans, safety
+from taperline.services import adherence, audit, derived, people, plans, safety
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
 
@@ -240,62 +239,11 @@ def compare(
 # -- the caseload's risk column ----------------------------------------------------------
 
 
-class _RiskCache:
-    """Risk signals already computed, keyed by what they were computed from.
-
-    A signal depends only on the person's check-ins in the lookback window (and the answers
-    stored with them) and on the day it is for. Check-ins are only ever added, never changed
-    or deleted, so (person, day, how many check-ins the window holds, the newest one's id)
-    names its input exactly: a new or back-filled check-in changes the key, and an old entry
-    is simply never asked for again. Bounded; the oldest entries go first.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._found: dict[RiskKey, risk.RiskSignal] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: RiskKey) -> risk.RiskSignal | None:
-        return self._found.get(key)
-
-    def put(self, key: RiskKey, signal: risk.RiskSignal) -> None:
-        with self._lock:
-            self._found[key] = signal
-            while len(self._found) > self._size:
-                del self._found[next(iter(self._found))]
-
-
+# A signal depends only on the person's check-ins in the lookback window (and the answers stored
+# with them) and on the day it is for: (person, day, how many check-ins the window holds, the
+# newest one's id) names its input exactly (see services.derived).
 RiskKey = tuple[int, dt.date, int, int]
 RISK_CACHE_SIZE = 100_000
-_RISK_CACHES: weakref.WeakKeyDictionary[Engine, _RiskCache] = weakref.WeakKeyDictionary()
-_PENDING = "taperline.risk_pending"
-_CACHES_LOCK = threading.Lock()
-
-
-def _risk_cache(session: Session) -> _RiskCache | None:
-    """The cache of the session's database, or None when the session does not own its
-    transaction (joined to an outer one, as in tests, which may roll back what it saw)."""
-    bind = session.bind
-    if not isinstance(bind, Engine):
-        return None
-    with _CACHES_LOCK:
-        found = _RISK_CACHES.get(bind)
-        if found is None:
-            found = _RISK_CACHES[bind] = _RiskCache(RISK_CACHE_SIZE)
-    return found
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_computed_risks(session: Session) -> None:
-    # Only what a committed transaction saw is kept: an entry made from rows that were then
-    # rolled back could match rows written later under the same ids.
-    for cache, key, signal in session.info.pop(_PENDING, ()):
-        cache.put(key, signal)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_computed_risks(session: Session) -> None:
-    session.info.pop(_PENDING, None)
 
 
 def risk_for_people(
@@ -307,6 +255,7 @@ def risk_for_people(
     has already decided and audited who may be seen."""
     if not people_list:
         return {}
+    begin_snapshot(session)  # the key and the rows it stands for from one snapshot
     todays = {person.id: local_today(person, clock) for person in people_list}
     first = min(todays.values()) - dt.timedelta(days=RISK_LOOKBACK - 1)
     last = max(todays.values())
@@ -326,7 +275,7 @@ def risk_for_people(
         person_id: (person_id, today, *held.get(person_id, (0, 0)))
         for person_id, today in todays.items()
     }
-    cache = _risk_cache(session)
+    cache = derived.cache_for(session, "risk", RISK_CACHE_SIZE)
     signals: dict[int, risk.RiskSignal] = {}
     if cache is not None:
         for person_id, key in keys.items():
@@ -338,8 +287,7 @@ def risk_for_people(
         computed = _compute_risks(session, missing)
         signals.update(computed)
         if cache is not None:
-            pending = session.info.setdefault(_PENDING, [])
-            pending.extend((cache, keys[pid], signal) for pid, signal in computed.items())
+            derived.keep(session, cache, ((keys[pid], signal) for pid, signal in computed.items()))
     return signals
 
 

@@ -33,7 +33,7 @@ from taperline.schemas.base import MAX_DATE, MIN_DATE, WholeNumber
 from taperline.schemas.checkins import CheckinCreate
 from taperline.schemas.plans import PlanInput
 from taperline.services import adherence, caseload, checkins, evidence, people, plans, safety
-from taperline.web.deps import ClockDep, SessionDep, ViewerDep, WriterDep
+from taperline.web.deps import ClockDep, ReadingDep, SessionDep, ViewerDep, WriterDep
 from taperline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -86,6 +86,7 @@ def _safe_next(target: str) -> str:
 def caseload_page(
     request: Request,
     session: SessionDep,
+    reading: ReadingDep,
     clock: ClockDep,
     viewer: ViewerDep,
     q: str = "",
@@ -99,7 +100,7 @@ def caseload_page(
     )
     try:
         rows = caseload.caseload(
-            session, clock, viewer.actor, search=q or None, only_alerts=only_alerts
+            session, clock, viewer.actor, search=q or None, only_alerts=only_alerts, reading=reading
         )
     except InvalidInput as error:
         return render(
