@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Text, and_, cast, func, or_, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from taperline.clock import Clock
 from taperline.db.engine import begin_snapshot
@@ -56,6 +56,11 @@ class Latest:
     on: dt.date
     band: str | None = None
 
+    @property
+    def when(self) -> str:
+        """The day, as the caseload shows it: "Mar 14"."""
+        return f"{self.on:%b} {self.on.day}"
+
 
 @dataclass(frozen=True, slots=True)
 class CaseloadRow:
@@ -75,6 +80,12 @@ class CaseloadRow:
     days_since_checkin: int | None  # None: never checked in
     risk: RiskSignal | None = None  # the relapse-risk signal (services.progress)
     unread_messages: int = 0  # messages from the person (or others) the viewer has not opened
+
+    @property
+    def risk_factors(self) -> str:
+        """The risk's factors as words: "craving rising, checkins missed"."""
+        factors = self.risk.factors if self.risk else ()
+        return ", ".join(factor.id for factor in factors).replace("_", " ")
 
     @property
     def urgency(self) -> tuple[int, float, str]:
@@ -177,7 +188,10 @@ def _people(session: Session, actor: Actor, term: str) -> list[User]:
     statement = (
         select(User)
         .options(
-            load_only(User.handle, User.display_name, User.clinic_id, User.timezone, raiseload=True)
+            load_only(
+                User.handle, User.display_name, User.clinic_id, User.timezone, raiseload=True
+            ),
+            lazyload(User.clinic),  # not joined in: the caseload never reads it
         )
         .where(User.role == Role.PERSON.value)
     )
