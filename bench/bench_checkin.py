@@ -83,9 +83,13 @@ class Statements:
 
 
 def _kind(statement: str) -> str:
+    """"INSERT checkins"; a SELECT names every table it reads, subqueries and joins included."""
     text = " ".join(statement.split())
     verb = text.split(" ", 1)[0].upper()
-    table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", text, re.IGNORECASE)
+    if verb == "SELECT":
+        found = re.findall(r"\b(?:FROM|JOIN)\s+\"?(\w+)", text, re.IGNORECASE)
+        return f"SELECT {' + '.join(dict.fromkeys(found))}".strip()
+    table = re.search(r"\b(?:INTO|UPDATE)\s+\"?(\w+)", text, re.IGNORECASE)
     return f"{verb} {table.group(1) if table else ''}".strip()
 
 

@@ -10,13 +10,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import FixedClock
 from taperline.db.models import Alert, AuditEvent, Checkin, Finding
-from taperline.domain.errors import InvalidInput
-from taperline.services import safety
+from taperline.domain.errors import InvalidInput, NotFound
+from taperline.domain.safety.context import MedicationFact
+from taperline.domain.types import Condition
+from taperline.services import person_facts, plans, rewards, safety
 from taperline.services.authz import AccessDenied
 from taperline.services.people import add_condition, add_medication, find_user
 from taperline.services.uow import unit_of_work
 from tests.actors import cast
 from tests.factories import OPERATOR, actor_for, checkin_data, submit
+from tests.services import test_plans, test_rewards
 
 
 def rules(result: object) -> set[str]:
@@ -141,6 +144,72 @@ def test_the_profile_feeds_interactions(session: Session, clock: FixedClock) -> 
     assert "interaction.kratom_benzodiazepine" in fired
 
 
+def test_the_check_in_reads_the_person_and_their_facts_in_one_statement(
+    session: Session, clock: FixedClock
+) -> None:
+    """check_in_subject folds the plan, the profile and the enrolment into the person's row;
+    it must agree with reading each of them on its own, for a person with everything and for
+    one with nothing."""
+    people = cast(session, clock)
+    cleo = actor_for(people.cleo)
+    assert person_facts.check_in_subject(session, " PAT ").facts == person_facts.facts_of(
+        session, people.pat.id
+    )
+    bare = person_facts.check_in_subject(session, "pat")
+    assert (bare.enrolled, bare.facts.content, bare.facts.profile.conditions) == (
+        False,
+        None,
+        frozenset(),
+    )
+    add_condition(session, clock, cleo, "pat", "kidney_disease")
+    add_condition(session, clock, cleo, "pat", "liver_disease")
+    add_medication(
+        session, clock, cleo, "pat", name="Xanax", category="other_medication", amount=None
+    )
+    add_medication(
+        session,
+        clock,
+        cleo,
+        "pat",
+        name="Poppy: seed tea",  # a name with the folding's ":" in it
+        category="other_medication",
+        amount=None,
+        prescribed=False,
+    )
+    stopped = add_medication(
+        session, clock, cleo, "pat", name="Gabapentin", category="other_medication", amount=None
+    )
+    stopped.stopped_on = clock.today()
+    plans.draft(session, clock, cleo, "pat", test_plans.plan())
+    plans.approve(session, clock, cleo, "pat", 1, [])
+    rewards.configure(
+        session,
+        clock,
+        cleo,
+        name="Vouchers",
+        unit="voucher_cents",
+        unit_note="",
+        rules=test_rewards.RULES,
+    )
+    rewards.enrol(session, clock, cleo, "pat", on=True)
+    session.flush()
+
+    subject = person_facts.check_in_subject(session, "pat")
+    assert subject.person.id == people.pat.id and subject.enrolled
+    alone = person_facts.facts_of(session, people.pat.id)
+    assert subject.facts.content == alone.content
+    assert subject.facts.profile.conditions == alone.profile.conditions
+    assert set(subject.facts.profile.medications) == set(alone.profile.medications)
+    assert subject.facts.content is not None
+    assert subject.facts.profile.conditions == {Condition.KIDNEY_DISEASE, Condition.LIVER_DISEASE}
+    assert set(subject.facts.profile.medications) == {
+        MedicationFact("Poppy: seed tea", False),
+        MedicationFact("Xanax", True),
+    }
+    with pytest.raises(NotFound, match="nobody has the handle 'nobody'"):
+        person_facts.check_in_subject(session, "nobody")
+
+
 def test_trends_read_the_stored_history(session: Session, clock: FixedClock) -> None:
     people = cast(session, clock)
     for back in (2, 1, 0):
@@ -152,7 +221,7 @@ def test_trends_read_the_stored_history(session: Session, clock: FixedClock) -> 
             "pat",
             checkin_data(day, responses={"craving": [8, 2]}),
         )
-    history = safety.history_of(session, people.pat.id, clock.today())
+    history = person_facts.history_of(session, people.pat.id, clock.today())
     assert [d.craving for d in history] == [8, 8, 8]
     last = session.scalars(select(Finding.rule_id).order_by(Finding.id.desc())).all()
     assert "trend.craving_high" in last
@@ -179,7 +248,7 @@ def test_poor_sleep_is_read_back_from_the_stored_diaries(
         day = clock.today() - dt.timedelta(days=back)
         data = checkin_data(day, responses={"sleep_diary": POOR_NIGHT})
         fired.append(rules(submit(session, clock, actor_for(people.pat), "pat", data)))
-    history = safety.history_of(session, people.pat.id, clock.today())
+    history = person_facts.history_of(session, people.pat.id, clock.today())
     assert [d.sleep_efficiency for d in history] == [pytest.approx(50.0)] * 5
     assert ["trend.poor_sleep" in found for found in fired] == [False] * 4 + [True]
 

@@ -108,7 +108,7 @@ def taper_preview(
     ] = None,
 ) -> None:
     """Print the schedule and any findings before anything is saved."""
-    from taperline.services import plans, safety
+    from taperline.services import person_facts, plans
 
     data = _plan_input(input_file)
     if person is None:
@@ -116,7 +116,7 @@ def taper_preview(
         return
     with STATE.work() as (session, actor):
         subject = people_service.show_person(session, STATE.clock, actor, person)
-        profile = safety.profile_of(session, subject.id)
+        profile = person_facts.profile_of(session, subject.id)
     _print_review(plans.review(data, profile=profile))
 
 

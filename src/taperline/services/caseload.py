@@ -40,7 +40,8 @@ from taperline.services import audit, derived, messages, plans, progress
 from taperline.services.adherence import day_logs_many
 from taperline.services.authz import AccessDenied, require
 from taperline.services.people import find_user, local_today
-from taperline.services.safety import AlertStatus, profile_of
+from taperline.services.person_facts import profile_of
+from taperline.services.safety import AlertStatus
 
 SCORED = ("sows", "craving", "phq9", "sleep_diary")
 ADHERENCE_DAYS = 7

@@ -24,7 +24,7 @@ from taperline.domain.instruments.base import Score
 from taperline.domain.types import Category, CheckinKind, Role
 from taperline.domain.units import Amount
 from taperline.schemas.checkins import CheckinCreate
-from taperline.services import audit, rewards, safety, status
+from taperline.services import audit, person_facts, rewards, safety, status
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
 
@@ -87,7 +87,8 @@ def submit_checkin(
     # Work that needs no stored data comes before the first statement: on SQLite the writer is
     # held from then until the commit (taperline.db.gate).
     payload_hash = _payload_hash(submission, handle.strip().lower())  # as find_user looks it up
-    person = find_user(session, handle)
+    subject = person_facts.check_in_subject(session, handle)
+    person = subject.person
     if person.role != Role.PERSON:
         raise InvalidInput("person", f"'{person.handle}' is not a person in recovery")
     require(session, actor, Action.CHECKIN_CREATE, person=person)
@@ -133,6 +134,7 @@ def submit_checkin(
         checkin_id=checkin_id,
         checkin_date=prepared.checkin_date,
         kind=submission.kind,
+        enrolled=subject.enrolled,
     )
     # Judged as of the day it is about: a back-filled check-in sees the days before it.
     findings = safety.evaluate_checkin(
@@ -147,6 +149,7 @@ def submit_checkin(
             used_non_prescribed_opioids=submission.used_non_prescribed_opioids,
         ),
         prepared.checkin_date,
+        facts=subject.facts,
     )
     audit.record(
         session,

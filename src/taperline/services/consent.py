@@ -28,7 +28,7 @@ from taperline.domain.taper import TaperStep
 from taperline.domain.types import CheckinKind
 from taperline.domain.units import Amount
 from taperline.schemas.checkins import CheckinCreate
-from taperline.services import accounts, audit, calendar, plans, safety
+from taperline.services import accounts, audit, calendar, person_facts, plans, safety
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
 
@@ -184,7 +184,7 @@ def checkin_step(
         if submission is None:
             raise InvalidInput("responses", "is missing")
         _check_step(step, submission, person_today)
-    content = safety.approved_content(session, person.id)
+    content = person_facts.approved_content(session, person.id)
     weekly = content.monitoring.weekly_questionnaires_day if content is not None else None
     due = _questionnaires_due(session, person.id, date, weekly)
     audit.record(

@@ -24,10 +24,10 @@ from taperline.domain.units import Amount, Unit
 from taperline.knowledge import load
 from taperline.schemas import parse
 from taperline.schemas.plans import PauseIn, PlanInput, stored_content, to_content
-from taperline.services import audit, safety
+from taperline.services import audit, person_facts
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
-from taperline.services.safety import day_doses, profile_of
+from taperline.services.person_facts import day_doses, profile_of
 
 DRAFT, APPROVED, SUPERSEDED = "draft", "approved", "superseded"
 HOLD_RULES = ("trend.sows_rising", "trend.craving_high", "trend.cows_rising")
@@ -208,7 +208,7 @@ def _version(session: Session, person: User, number: int) -> PlanVersion:
 
 def approved_content(session: Session, person_id: int) -> PlanContent | None:
     """The approved plan, for other services (adherence, calendar, safety)."""
-    return safety.approved_content(session, person_id)
+    return person_facts.approved_content(session, person_id)
 
 
 def show(

@@ -177,10 +177,14 @@ def on_checkin(
     checkin_id: int,
     checkin_date: dt.date,
     kind: str,
+    enrolled: bool | None = None,
 ) -> RewardEntry | None:
     """Called by a stored check-in: a daily one sent on the day it is about earns the check-in
-    reward, if the person is enrolled and the programme rewards it. Back-filled days do not."""
-    if kind != "daily" or _enrolment(session, person.id) is None:
+    reward, if the person is enrolled and the programme rewards it. Back-filled days do not.
+    `enrolled`, when given, is whether the person is enrolled, as the caller has just read."""
+    if kind != "daily":
+        return None
+    if not (enrolled if enrolled is not None else _enrolment(session, person.id) is not None):
         return None
     if checkin_date != local_today(person, clock):
         return None

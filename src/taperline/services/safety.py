@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import (
-    BindParameter,
-    Boolean,
     Table,
-    Text,
-    bindparam,
     case,
     insert,
-    literal,
-    null,
     select,
-    union_all,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,20 +20,12 @@ from taperline.clock import Clock
 from taperline.db.models import (
     Alert,
     CareRelationship,
-    Checkin,
-    DoseLog,
-    InstrumentResponse,
-    Medication,
-    PersonCondition,
-    PlanVersion,
     User,
 )
 from taperline.db.models import Finding as StoredFinding
 from taperline.domain.access import Action, Actor
 from taperline.domain.checkins import DoseInput, PreparedCheckin, prepare_checkin
-from taperline.domain.doses import DoseEntry, from_thousandths
 from taperline.domain.errors import InvalidInput, NotFound
-from taperline.domain.plans import PlanContent
 from taperline.domain.regimen import make_regimen_item
 from taperline.domain.safety import engine
 from taperline.domain.safety.context import (
@@ -58,16 +39,15 @@ from taperline.domain.safety.context import (
 )
 from taperline.domain.safety.findings import Finding
 from taperline.domain.safety.knowledge import Knowledge, Severity
-from taperline.domain.types import Category, CheckinKind, Condition, Role, parse_enum
-from taperline.domain.units import Amount, Dimension, Unit
+from taperline.domain.types import CheckinKind, Condition, Role, parse_enum
+from taperline.domain.units import Amount
 from taperline.knowledge import load
-from taperline.schemas.plans import stored_content
 from taperline.schemas.safety import CheckinEventInput, PlanChangeInput, SafetyCheckInput
-from taperline.services import audit
+from taperline.services import audit, person_facts
 from taperline.services.authz import require
 from taperline.services.people import find_user
+from taperline.services.person_facts import PersonFacts
 
-HISTORY_DAYS = 21
 ALERT_SEVERITIES = frozenset({Severity.WARNING, Severity.URGENT})
 
 
@@ -77,195 +57,7 @@ class AlertStatus:
     RESOLVED = "resolved"
 
 
-# The reads every check-in makes, built once: plain table columns with bound parameters, so no
-# statement is constructed, no cache key computed and no ORM row loaded per check-in.
-_checkins = Checkin.__table__.c
-_responses = InstrumentResponse.__table__.c
-_doses = DoseLog.__table__.c
-_PERSON: BindParameter[int] = bindparam("person_id")
-_SINCE: BindParameter[dt.date] = bindparam("since")
-_UNTIL: BindParameter[dt.date] = bindparam("until")
-_DAY: BindParameter[dt.date] = bindparam("day")
-# A person's safety profile in one statement: conditions (no "prescribed"), then medicines.
-_PROFILE = union_all(
-    select(
-        PersonCondition.__table__.c.condition,
-        sql_cast(null(), Boolean).label("prescribed"),
-        literal(0).label("medicine"),
-    ).where(PersonCondition.__table__.c.person_id == _PERSON),
-    select(
-        Medication.__table__.c.name,
-        Medication.__table__.c.prescribed,
-        literal(1).label("medicine"),
-    ).where(
-        Medication.__table__.c.person_id == _PERSON, Medication.__table__.c.stopped_on.is_(None)
-    ),
-)
-# The approved plan as the database's JSON text, undecoded: see stored_content.
-_APPROVED = select(sql_cast(PlanVersion.__table__.c.content, Text)).where(
-    PlanVersion.__table__.c.person_id == _PERSON, PlanVersion.__table__.c.status == "approved"
-)
-_HISTORY_SCORES = (
-    select(
-        _checkins.checkin_date,
-        _checkins.kind,
-        _responses.instrument_id,
-        _responses.total,
-        # Read in SQL: no JSON document is parsed in Python for the one metric the rules use.
-        _responses.metrics["sleep_efficiency"].as_float(),
-    )
-    .select_from(
-        Checkin.__table__.outerjoin(
-            InstrumentResponse.__table__,
-            (_responses.checkin_id == _checkins.id)
-            & _responses.instrument_id.in_(("sows", "craving", "cows", "sleep_diary")),
-        )
-    )
-    .where(
-        _checkins.person_id == _PERSON,
-        _checkins.checkin_date >= _SINCE,
-        _checkins.checkin_date <= _UNTIL,
-    )
-    .order_by(_checkins.checkin_date, _checkins.id, _responses.id)
-)
-_HISTORY_DOSES = select(_doses.taken_on, _doses.amount_thousandths, _doses.unit).where(
-    _doses.person_id == _PERSON,
-    _doses.category == Category.KRATOM.value,
-    _doses.taken_on >= _SINCE,
-    _doses.taken_on <= _UNTIL,
-)
 _INSERT_FINDINGS = insert(cast(Table, StoredFinding.__table__))
-_DAY_DOSES = (
-    select(
-        _doses.category,
-        _doses.form,
-        _doses.product,
-        _doses.amount_thousandths,
-        _doses.unit,
-        _doses.taken_on,
-        _doses.taken_time,
-    )
-    .where(_doses.person_id == _PERSON, _doses.taken_on == _DAY)
-    .order_by(_doses.id)
-)
-_WINDOW_DOSES = (
-    select(*_DAY_DOSES.selected_columns)
-    .where(_doses.person_id == _PERSON, _doses.taken_on >= _SINCE, _doses.taken_on <= _UNTIL)
-    .order_by(_doses.id)
-)
-
-
-def profile_of(session: Session, person_id: int) -> Profile:
-    rows = session.execute(_PROFILE, {"person_id": person_id}).all()
-    return Profile(
-        conditions=frozenset(Condition(name) for name, _, medicine in rows if not medicine),
-        medications=tuple(
-            MedicationFact(name, bool(prescribed))
-            for name, prescribed, medicine in rows
-            if medicine
-        ),
-    )
-
-
-def approved_content(session: Session, person_id: int) -> PlanContent | None:
-    """The person's approved plan, or None."""
-    content = session.execute(_APPROVED, {"person_id": person_id}).scalar()
-    return stored_content(content) if content is not None else None
-
-
-def history_of(
-    session: Session,
-    person_id: int,
-    today: dt.date,
-    days: int = HISTORY_DAYS,
-    *,
-    doses: Iterable[tuple[dt.date, Amount]] | None = None,
-) -> tuple[DayRecord, ...]:
-    """One record per calendar day with data, oldest first. Unreported values stay None.
-
-    `doses`, when given, are the window's kratom doses already read (day, amount)."""
-    since = today - dt.timedelta(days=days - 1)
-    # Columns only: this runs inside every check-in, so it must stay cheap.
-    window = {"person_id": person_id, "since": since, "until": today}
-    if doses is None:
-        doses = _kratom(session.execute(_HISTORY_DOSES, window))
-    rows = session.execute(_HISTORY_SCORES, window)
-    grams: dict[dt.date, list[int]] = defaultdict(list)
-    for taken_on, amount in doses:
-        if amount.dimension is Dimension.MASS:
-            grams[taken_on].append(int(amount.to(Unit.MG).value))
-    by_day: dict[dt.date, dict[str, object]] = defaultdict(dict)
-    for date, kind, instrument_id, total, efficiency in rows:
-        day = by_day[date]
-        if kind == CheckinKind.DAILY.value:
-            day["checked_in"] = True
-        if instrument_id == "sleep_diary":
-            day["sleep_efficiency"] = efficiency
-        elif instrument_id is not None:
-            day[instrument_id] = total
-    records = []
-    for date in sorted(set(by_day) | set(grams)):
-        values = by_day.get(date, {})
-        kratom = Decimal(sum(grams[date])) / 1000 if date in grams else None
-        records.append(
-            DayRecord(
-                date=date,
-                checked_in=bool(values.get("checked_in", False)),
-                kratom_grams=kratom,
-                sows=_int(values.get("sows")),
-                craving=_int(values.get("craving")),
-                sleep_efficiency=_float(values.get("sleep_efficiency")),
-                cows=_int(values.get("cows")),
-            )
-        )
-    return tuple(records)
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) else None
-
-
-def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
-
-
-def _kratom(rows: Iterable[Any]) -> list[tuple[dt.date, Amount]]:
-    return [(taken_on, from_thousandths(thousandths, unit)) for taken_on, thousandths, unit in rows]
-
-
-def day_doses(session: Session, person_id: int, date: dt.date) -> tuple[DoseEntry, ...]:
-    return _entries(session.execute(_DAY_DOSES, {"person_id": person_id, "day": date}))
-
-
-def doses_around(
-    session: Session, person_id: int, date: dt.date, today: dt.date
-) -> tuple[tuple[DoseEntry, ...], list[tuple[dt.date, Amount]]]:
-    """The check-in day's doses and the history window's kratom doses, in one statement when
-    the day is inside the window (as it is for every check-in made on its own day)."""
-    since = today - dt.timedelta(days=HISTORY_DAYS - 1)
-    window = {"person_id": person_id, "since": since, "until": today}
-    if not since <= date <= today:
-        kratom = _kratom(session.execute(_HISTORY_DOSES, window))
-        return day_doses(session, person_id, date), kratom
-    entries = _entries(session.execute(_WINDOW_DOSES, window))
-    return (
-        tuple(entry for entry in entries if entry.taken_on == date),
-        [(e.taken_on, e.amount) for e in entries if e.category is Category.KRATOM],
-    )
-
-
-def _entries(rows: Iterable[Any]) -> tuple[DoseEntry, ...]:
-    return tuple(
-        DoseEntry(
-            Category(category),
-            form,
-            product,
-            from_thousandths(thousandths, unit),
-            taken_on,
-            taken_time,
-        )
-        for category, form, product, thousandths, unit, taken_on, taken_time in rows
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,15 +78,18 @@ def evaluate_checkin(
     checkin: NewCheckin,
     today: dt.date,
     knowledge: Knowledge | None = None,
+    facts: PersonFacts | None = None,
 ) -> list[Finding]:
-    """Evaluate a just-stored check-in; store its findings and raise alerts, same transaction."""
+    """Evaluate a just-stored check-in; store its findings and raise alerts, same transaction.
+    `facts`, when given, are the person's plan and profile as the caller has just read them."""
     knowledge = knowledge or load()
     prepared = checkin.prepared
-    content = approved_content(session, person.id)
-    day, kratom = doses_around(session, person.id, prepared.checkin_date, today)
+    facts = facts or person_facts.facts_of(session, person.id)
+    content = facts.content
+    day, history = person_facts.around(session, person.id, prepared.checkin_date, today)
     context = SafetyContext(
         today=today,
-        profile=profile_of(session, person.id),
+        profile=facts.profile,
         plan=Plan(items=content.regimen_on(prepared.checkin_date)) if content else None,
         event=CheckinEvent(
             date=prepared.checkin_date,
@@ -303,7 +98,7 @@ def evaluate_checkin(
             red_flags=checkin.red_flags,
             used_non_prescribed_opioids=checkin.used_non_prescribed_opioids,
         ),
-        history=history_of(session, person.id, today, doses=kratom),
+        history=history,
         country=person.clinic.country,
     )
     findings = engine.evaluate(context, knowledge)
