@@ -41,6 +41,7 @@ from typing import Any
 from sqlalchemy import Engine, event, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import figures as figs  # noqa: E402
 from bench_core import checkin_data, throwaway_postgres  # noqa: E402
 from taperline.clock import FixedClock  # noqa: E402
 from taperline.db import migrate  # noqa: E402
@@ -83,7 +84,7 @@ class Statements:
 
 
 def _kind(statement: str) -> str:
-    """"INSERT checkins"; a SELECT names every table it reads, subqueries and joins included."""
+    """ "INSERT checkins"; a SELECT names every table it reads, subqueries and joins included."""
     text = " ".join(statement.split())
     verb = text.split(" ", 1)[0].upper()
     if verb == "SELECT":
@@ -274,6 +275,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--postgres", help="also on this PostgreSQL (a throwaway database)")
     parser.add_argument("--profile", type=Path, help="write a cProfile summary here (SQLite)")
+    figs.add_option(parser)
     options = parser.parse_args()
     figures = []
     with tempfile.TemporaryDirectory() as folder:
@@ -283,6 +285,24 @@ def main() -> None:
         with throwaway_postgres(options.postgres) as url:
             figures.append(run(url, options.people, "PostgreSQL", None))
     report(figures)
+    figs.write(options.json, [f for m in figures for f in as_figures(m, options.people)])
+
+
+def as_figures(run: dict[str, Any], people: int) -> list[figs.Figure]:
+    backend = run["backend"]
+    reference = f"{run['reference_cpu_ms']:.2f} ms: the same rows as plain INSERTs"
+    how = (f"bench_checkin: {people} people × {DAYS} days, {run['checkins']} check-ins through "
+           f"submit_checkin, time.process_time of this process")  # fmt: skip
+    if backend != "SQLite":
+        how += " (the PostgreSQL server's own CPU not counted)"
+    return [
+        figs.Figure("1 check-in cost", f"CPU per check-in, {backend}", run["cpu_ms"], "ms",
+                    f"≤ {GOAL_CPU_MS:g} ms", run["cpu_ms"] <= GOAL_CPU_MS, reference, how),
+        figs.Figure("1 check-in cost", f"SQL statements per check-in, {backend}",
+                    run["statements"], "", f"≤ {GOAL_STATEMENTS}",
+                    run["statements"] <= GOAL_STATEMENTS,
+                    "the plain INSERTs: 3 (checkin, responses, dose) and the transaction", how),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

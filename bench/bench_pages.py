@@ -32,6 +32,7 @@ from pathlib import Path
 
 import httpx
 
+import figures as figs
 from bench_core import checkin_data
 from bench_latency import Run, Send, open_loop
 from taperline.clock import FixedClock
@@ -213,6 +214,25 @@ def report(result: Pages, seeded: Seeded, args: argparse.Namespace, errors: int)
     print(f"  server exceptions logged: {errors}")
 
 
+def as_figures(result: Pages, args: argparse.Namespace) -> list[figs.Figure]:
+    how = (
+        f"bench_pages: {args.people:,} people × {args.days} days, one uvicorn process on "
+        f"SQLite, httpx open loop, {args.page_rate:g} views/s for {args.seconds:g} s"
+    )
+    goals = {"GET /caseload (300)": GOAL_CASELOAD_MS, "GET /clinic/overview": GOAL_OVERVIEW_MS}
+    found = []
+    for name, goal in goals.items():
+        for label, runs in (("alone", result.unloaded), ("with check-ins beside", result.loaded)):
+            run, hello = runs[name], runs["GET /healthz (reference)"]
+            beside = f", {args.checkin_rate:g} check-ins/s beside" if runs is result.loaded else ""
+            found.append(figs.Figure(
+                "3 caseload and overview", f"{name} p95, {label}", run.pct(95), "ms",
+                f"≤ {goal:g} ms", verdict(run, goal) == "met",
+                f"GET /healthz on the same schedule: p95 {hello.pct(95):.1f} ms", how + beside,
+            ))  # fmt: skip
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
@@ -222,6 +242,7 @@ def main() -> int:
     parser.add_argument("--checkin-rate", type=float, default=50.0, help="check-ins/s beside (50)")
     parser.add_argument("--seconds", type=float, default=40.0, help="each timed run (40)")
     parser.add_argument("--warmup-seconds", type=float, default=2.0)
+    figs.add_option(parser)
     args = parser.parse_args()
     args.postgres = None
     args.caseload = min(args.caseload, args.people)
@@ -244,6 +265,7 @@ def main() -> int:
             result = asyncio.run(measure(base_url, seeded, args, refresh_s))
         errors, _kinds = server_errors(log_file)
     report(result, seeded, args, errors)
+    figs.write(args.json, as_figures(result, args))
     return 0
 
 

@@ -35,6 +35,7 @@ import sqlalchemy
 import uvicorn
 from sqlalchemy import create_engine
 
+import figures as figs
 import taperline
 from bench_core import table, throwaway_postgres
 from taperline.db.engine import make_engine
@@ -284,6 +285,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=2,
         help="with --load wrk: seconds of warm-up before each timed run (2)",
     )
+    figs.add_option(parser)
     args = parser.parse_args(argv)
     if args.load == "wrk" and shutil.which("wrk") is None:
         parser.error("--load wrk needs wrk on the PATH (Debian: apt-get install wrk)")
@@ -331,7 +333,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             errors = server_errors(log_file)
     report(args, server, seeded, web, errors)
+    figs.write(args.json, as_figures(args, server, web))
     return 0
+
+
+def as_figures(args: argparse.Namespace, server: str, web: WebFigures) -> list[figs.Figure]:
+    """Check-ins/s with this many processes: bench/run divides N=2's by N=1's."""
+    processes = args.workers or 1
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    return [
+        figs.Figure(
+            "4 scale-out",
+            f"check-ins/s, {processes} process{'es' if processes > 1 else ''}, {database}",
+            web.checkins.per_s,
+            "check-ins/s",
+            "",
+            None if web.checkins.non_2xx == 0 else False,
+            f"GET /healthz in the same run: {web.hello.per_s:,.0f} req/s",
+            f"bench_web: {args.people:,} people × {args.days} days, {server_text(args)}, "
+            f"{client_text(args)}; {server}",
+        )
+    ]
 
 
 if __name__ == "__main__":
