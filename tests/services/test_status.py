@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from taperline.clock import FixedClock
 from taperline.db import migrate
 from taperline.db.engine import make_sessionmaker
-from taperline.db.models import LatestScore, PersonStatus
+from taperline.db.models import Checkin, InstrumentResponse, LatestScore, PersonStatus
 from taperline.domain.types import Role
 from taperline.services import status
 from taperline.services.uow import unit_of_work
@@ -110,3 +110,42 @@ def test_the_migration_fills_the_status_of_check_ins_stored_before_it(migrated: 
     assert previous is not None
     with unit_of_work(sessions, clock) as session:
         assert snapshot(session) == kept
+
+
+def test_the_database_keeps_the_status_of_rows_stored_any_way(
+    session: Session, clock: FixedClock
+) -> None:
+    """The triggers, not the check-in service, keep it: plain INSERTs (as an import or a
+    script would send) fold in the same way, and a visit leaves the last daily check-in as it was."""
+    clinic = make_clinic(session, clock)
+    person = make_user(session, clock, clinic, "pat", Role.PERSON)
+    today = clock.today()
+
+    def stored(day: dt.date, kind: str, total: int) -> int:
+        checkin_id = session.execute(
+            insert(Checkin).returning(Checkin.id),
+            {"person_id": person.id, "kind": kind, "checkin_date": day,
+             "payload_hash": "x" * 64, "note": "", "red_flags": [],
+             "used_non_prescribed_opioids": False, "activities": {},
+             "created_at": clock.now()},
+        ).scalar_one()  # fmt: skip
+        session.execute(
+            insert(InstrumentResponse),
+            {"checkin_id": checkin_id, "instrument_id": "craving", "instrument_version": "1",
+             "answers": {}, "total": total, "band": None, "positive_screen": None,
+             "metrics": {"peak": total}, "flags": [], "created_at": clock.now()},
+        )  # fmt: skip
+        return checkin_id
+
+    yesterday = stored(today - dt.timedelta(days=1), "daily", 7)
+    assert craving(session, person.id) == (7, today - dt.timedelta(days=1))
+    stored(today - dt.timedelta(days=4), "daily", 1)  # a back-fill: hides nothing
+    latest = session.get(LatestScore, (person.id, "craving"))
+    assert latest is not None and (latest.checkin_id, latest.metrics) == (yesterday, {"peak": 7})
+    stored(today, "visit", 3)
+    assert craving(session, person.id) == (3, today)
+    status_row = session.get(PersonStatus, person.id)
+    assert status_row is not None and status_row.last_daily_checkin == today - dt.timedelta(days=1)
+    kept = snapshot(session)
+    status.rebuild(session)
+    assert snapshot(session) == kept

@@ -24,7 +24,7 @@ from taperline.domain.instruments.base import Score
 from taperline.domain.types import Category, CheckinKind, Role
 from taperline.domain.units import Amount
 from taperline.schemas.checkins import CheckinCreate
-from taperline.services import audit, person_facts, rewards, safety, status
+from taperline.services import audit, person_facts, rewards, safety
 from taperline.services.authz import require
 from taperline.services.people import find_user, local_today
 
@@ -125,7 +125,6 @@ def submit_checkin(
                 "idempotency_key", "is in use by another submission right now; please try again"
             )
         return _replay(session, clock, actor, person, earlier, payload_hash)
-    status.record(session, person.id, checkin_id, prepared)
     rewards.on_checkin(
         session,
         clock,
@@ -472,11 +471,10 @@ def store_history(
     created_at: dt.datetime,
 ) -> int:
     """A check-in of a record brought from another clinic (services.fhir_record): stored as
-    it was answered and folded into the person's status. The safety engine does not judge it
-    again here: the alerts it raised there come with the record."""
+    it was answered (the database folds it into the person's status). The safety engine does
+    not judge it again here: the alerts it raised there come with the record."""
     payload_hash = _payload_hash(submission, person.handle)
     checkin_id = _store(session, actor, person, prepared, submission, payload_hash, created_at)
     if checkin_id is None:
         raise InvalidInput("idempotency_key", "this check-in is in the record twice")
-    status.record(session, person.id, checkin_id, prepared)
     return checkin_id
