@@ -116,7 +116,7 @@ def test_the_database_keeps_the_status_of_rows_stored_any_way(
     session: Session, clock: FixedClock
 ) -> None:
     """The triggers, not the check-in service, keep it: plain INSERTs (as an import or a
-    script would send) fold in the same way, and a visit leaves the last daily check-in as it was."""
+    script would send) fold in the same way; a visit leaves the last daily check-in as it was."""
     clinic = make_clinic(session, clock)
     person = make_user(session, clock, clinic, "pat", Role.PERSON)
     today = clock.today()
