@@ -13,6 +13,9 @@ from sqlalchemy import Engine
 
 from taperline.db import models  # noqa: F401 - registers every table
 from taperline.db.base import Base
+from taperline.db.partitions import AUDIT
+
+PARTITION_PREFIX = f"{AUDIT}_"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -46,10 +49,17 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    """What comparing models with the database looks at: not the audit log's monthly
+    partitions on PostgreSQL (taperline.db.partitions), which no model maps."""
+    return not (type_ == "table" and name is not None and name.startswith(PARTITION_PREFIX))
+
+
 def drift(engine: Engine) -> list[Any]:
     """Differences between the models and the database schema; empty means none."""
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
+            connection,
+            opts={"compare_type": True, "render_as_batch": True, "include_name": include_name},
         )
         return list(compare_metadata(context, Base.metadata))

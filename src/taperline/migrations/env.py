@@ -9,6 +9,7 @@ from taperline.config import get_settings
 from taperline.db import models  # noqa: F401 - registers every table
 from taperline.db.base import Base
 from taperline.db.engine import make_engine
+from taperline.db.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,15 +8,18 @@ handlers run inside the worker's transaction for the job (services/jobs.py has t
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Text, and_, func, select
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import Clock
 from taperline.config import Settings
+from taperline.db import partitions
 from taperline.db.models import (
     Alert,
     CareRelationship,
@@ -44,6 +47,8 @@ from taperline.services.notifications import (
 )
 from taperline.services.safety import raise_alert
 from taperline.services.supporting import circle_to_tell
+
+log = logging.getLogger("taperline.worker")
 
 WORKER_ACTOR = Actor(label="worker", source="worker")
 STALE = dt.timedelta(minutes=30)  # a reminder more than this late is not sent (worker was down)
@@ -394,6 +399,23 @@ def handle_plan(session: Session, clock: Clock, job: ClaimedJob, ctx: JobContext
     # and, once per planning period, every clinic's overview snapshot (its own job, so that a
     # slow or failing overview never holds up reminders)
     jobs.enqueue(session, clock, "overview", {}, dedupe_key=f"overview:{job.id}")
+    keep_partitions(session, clock)
+
+
+def keep_partitions(session: Session, clock: Clock) -> None:
+    """The coming months' audit partitions (PostgreSQL; nothing on SQLite), made once a
+    planning period finds one missing. A failure here (say, two workers making the same month
+    at once) never holds up the reminders: it is logged, and the next period tries again."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    try:
+        with session.begin_nested():
+            made = partitions.ensure_ahead(session.connection(), clock.now())
+    except SQLAlchemyError as error:
+        log.warning("audit partitions not made this time: %s", str(error).splitlines()[0])
+        return
+    if made:
+        log.info("audit partitions made: %s", ", ".join(made))
 
 
 def handle_overview(session: Session, clock: Clock, job: ClaimedJob, ctx: JobContext) -> None:  # noqa: ARG001
