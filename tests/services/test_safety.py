@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -10,9 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from taperline.clock import FixedClock
 from taperline.db.models import Alert, AuditEvent, Checkin, Finding
+from taperline.domain.checkins import DoseInput, prepare_checkin
 from taperline.domain.errors import InvalidInput, NotFound
 from taperline.domain.safety.context import MedicationFact
 from taperline.domain.types import Condition
+from taperline.domain.units import Amount
+from taperline.schemas.checkins import CheckinCreate
 from taperline.services import person_facts, plans, rewards, safety
 from taperline.services.authz import AccessDenied
 from taperline.services.people import add_condition, add_medication, find_user
@@ -152,10 +156,11 @@ def test_the_check_in_reads_the_person_and_their_facts_in_one_statement(
     one with nothing."""
     people = cast(session, clock)
     cleo = actor_for(people.cleo)
-    assert person_facts.check_in_subject(session, " PAT ").facts == person_facts.facts_of(
+    today = clock.today()
+    assert person_facts.check_in_subject(session, " PAT ", today).facts == person_facts.facts_of(
         session, people.pat.id
     )
-    bare = person_facts.check_in_subject(session, "pat")
+    bare = person_facts.check_in_subject(session, "pat", today)
     assert (bare.enrolled, bare.facts.content, bare.facts.profile.conditions) == (
         False,
         None,
@@ -194,7 +199,7 @@ def test_the_check_in_reads_the_person_and_their_facts_in_one_statement(
     rewards.enrol(session, clock, cleo, "pat", on=True)
     session.flush()
 
-    subject = person_facts.check_in_subject(session, "pat")
+    subject = person_facts.check_in_subject(session, "pat", today)
     assert subject.person.id == people.pat.id and subject.enrolled
     alone = person_facts.facts_of(session, people.pat.id)
     assert subject.facts.content == alone.content
@@ -207,7 +212,62 @@ def test_the_check_in_reads_the_person_and_their_facts_in_one_statement(
         MedicationFact("Xanax", True),
     }
     with pytest.raises(NotFound, match="nobody has the handle 'nobody'"):
-        person_facts.check_in_subject(session, "nobody")
+        person_facts.check_in_subject(session, "nobody", today)
+
+
+def test_a_check_in_is_judged_over_the_window_it_joins(session: Session, clock: FixedClock) -> None:
+    """The check-in reads its window before its own rows go in and adds them itself
+    (person_facts.joined): that must be what reading the window after storing it gives."""
+    people = cast(session, clock)
+    pat = actor_for(people.pat)
+    today = clock.today()
+    kratom = {"category": "kratom", "form": "leaf_powder", "amount": "3", "unit": "g"}
+    for back in (25, 3, 1):  # the first is outside the 21 days
+        day = today - dt.timedelta(days=back)
+        data = checkin_data(day, responses={"craving": [5, 1], "sleep_diary": POOR_NIGHT})
+        submit(session, clock, pat, "pat", {**data, "doses": [kratom]})
+    before = person_facts.check_in_subject(session, "pat", today).window
+    assert before == person_facts.window_of(session, people.pat.id, today)
+    assert sorted({day for day, *_ in before.scores}) == [
+        today - dt.timedelta(days=n) for n in (3, 1)
+    ]
+
+    doses = [
+        {**kratom, "amount": "2.125", "time": "08:00"},
+        {"category": "melatonin", "amount": "3", "unit": "mg", "time": "21:30"},
+        {**kratom, "date": (today - dt.timedelta(days=2)).isoformat()},  # an earlier day's
+    ]
+    data = checkin_data(
+        today,
+        responses={"craving": [8, 2], "sleep_diary": POOR_NIGHT, "phq9": [0] * 9},
+        doses=doses,
+    )
+    submission = CheckinCreate.model_validate(data)
+    prepared = prepare_checkin(
+        kind=submission.kind,
+        checkin_date=submission.date,
+        person_today=today,
+        responses=submission.responses,
+        doses=[
+            DoseInput(d.category, d.form, d.product, Amount.parse(d.amount, d.unit), d.date, d.time)
+            for d in submission.doses
+        ],  # fmt: skip
+        note="",
+        rated_by_clinician=False,
+    )
+    submit(session, clock, pat, "pat", data)
+    after = person_facts.window_of(session, people.pat.id, today)
+    day_doses, whole = person_facts.joined(before, prepared)
+    assert person_facts.records(whole) == person_facts.records(after)
+    assert day_doses == tuple(d for d in after.doses if d.taken_on == today)
+    assert [(d.category.value, d.amount.value) for d in day_doses] == [
+        ("kratom", Decimal("2.125")),
+        ("melatonin", Decimal("3")),
+    ]
+    history = person_facts.records(whole)
+    assert [d.date for d in history] == [today - dt.timedelta(days=n) for n in (3, 2, 1, 0)]
+    assert history[-1].craving == 8 and history[-1].kratom_grams == Decimal("2.125")
+    assert history[1].kratom_grams == Decimal("3") and not history[1].checked_in
 
 
 def test_trends_read_the_stored_history(session: Session, clock: FixedClock) -> None:

@@ -87,7 +87,8 @@ def submit_checkin(
     # Work that needs no stored data comes before the first statement: on SQLite the writer is
     # held from then until the commit (taperline.db.gate).
     payload_hash = _payload_hash(submission, handle.strip().lower())  # as find_user looks it up
-    subject = person_facts.check_in_subject(session, handle)
+    # Judged as of the day it is about: a back-filled check-in sees the days before it.
+    subject = person_facts.check_in_subject(session, handle, submission.date)
     person = subject.person
     if person.role != Role.PERSON:
         raise InvalidInput("person", f"'{person.handle}' is not a person in recovery")
@@ -135,7 +136,6 @@ def submit_checkin(
         kind=submission.kind,
         enrolled=subject.enrolled,
     )
-    # Judged as of the day it is about: a back-filled check-in sees the days before it.
     findings = safety.evaluate_checkin(
         session,
         clock,
@@ -149,6 +149,7 @@ def submit_checkin(
         ),
         prepared.checkin_date,
         facts=subject.facts,
+        window=subject.window,
     )
     audit.record(
         session,

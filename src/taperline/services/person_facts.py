@@ -21,21 +21,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     BindParameter,
     Boolean,
-    Float,
-    String,
     Text,
-    Time,
     bindparam,
     case,
     exists,
     func,
     literal,
-    literal_column,
     null,
     select,
     union_all,
@@ -53,7 +51,8 @@ from taperline.db.models import (
     RewardEnrolment,
     User,
 )
-from taperline.domain.doses import DoseEntry, from_thousandths
+from taperline.domain.checkins import PreparedCheckin
+from taperline.domain.doses import DoseEntry, from_thousandths, to_thousandths
 from taperline.domain.errors import NotFound
 from taperline.domain.plans import PlanContent
 from taperline.domain.safety.context import DayRecord, MedicationFact, Profile
@@ -90,6 +89,7 @@ class Subject:
 
     person: User
     enrolled: bool  # in the clinic's contingency-management rewards, now
+    window: Window  # as stored before the check-in
     facts: PersonFacts
 
 
@@ -105,40 +105,53 @@ _APPROVED_TEXT = (
     .limit(1)
     .scalar_subquery()
 )
-_SUBJECT = select(
-    User,
-    exists()
-    .where(
-        RewardEnrolment.__table__.c.person_id == User.id,
-        RewardEnrolment.__table__.c.ended_at.is_(None),
-    )
-    .label("enrolled"),
-    _APPROVED_TEXT.label("plan"),
-    select(func.aggregate_strings(_conditions.condition, _SEPARATOR))
-    .where(_conditions.person_id == User.id)
-    .scalar_subquery()
-    .label("conditions"),
-    # "1:name" for a prescribed medicine, "0:name" for one that is not.
-    select(
-        func.aggregate_strings(
-            case((_medicines.prescribed, "1:"), else_="0:") + _medicines.name, _SEPARATOR
+
+
+@cache
+def _subject(dialect: str) -> Any:
+    scores, doses = _window_arrays(dialect, User.id)
+    return select(
+        User,
+        exists()
+        .where(
+            RewardEnrolment.__table__.c.person_id == User.id,
+            RewardEnrolment.__table__.c.ended_at.is_(None),
         )
-    )
-    .where(_medicines.person_id == User.id, _medicines.stopped_on.is_(None))
-    .scalar_subquery()
-    .label("medicines"),
-).where(User.handle == bindparam("handle"))
+        .label("enrolled"),
+        _APPROVED_TEXT.label("plan"),
+        select(func.aggregate_strings(_conditions.condition, _SEPARATOR))
+        .where(_conditions.person_id == User.id)
+        .scalar_subquery()
+        .label("conditions"),
+        # "1:name" for a prescribed medicine, "0:name" for one that is not.
+        select(
+            func.aggregate_strings(
+                case((_medicines.prescribed, "1:"), else_="0:") + _medicines.name, _SEPARATOR
+            )
+        )
+        .where(_medicines.person_id == User.id, _medicines.stopped_on.is_(None))
+        .scalar_subquery()
+        .label("medicines"),
+        scores.label("window_scores"),
+        doses.label("window_doses"),
+    ).where(User.handle == bindparam("handle"))
 
 
-def check_in_subject(session: Session, handle: str, *, field: str = "person") -> Subject:
-    """The person with this handle (as people.find_user finds them) and their facts."""
-    row = session.execute(_SUBJECT, {"handle": handle.strip().lower()}).first()
+def check_in_subject(
+    session: Session, handle: str, day: dt.date, *, field: str = "person"
+) -> Subject:
+    """The person with this handle (as people.find_user finds them), their facts, and what is
+    stored in the window a check-in about `day` is judged over."""
+    bounds = window_bounds(day)
+    statement = _subject(session.get_bind().dialect.name)
+    row = session.execute(statement, {"handle": handle.strip().lower(), **bounds}).first()
     if row is None:
         raise NotFound(f"{field}: nobody has the handle '{handle}'")
-    person, enrolled, plan, conditions, medicines = row
+    person, enrolled, plan, conditions, medicines, scores, doses = row
     return Subject(
         person=person,
         enrolled=bool(enrolled),
+        window=_window_from(bounds, scores, doses),
         facts=PersonFacts(
             content=stored_content(plan) if plan is not None else None,
             profile=Profile(
@@ -200,116 +213,172 @@ def facts_of(session: Session, person_id: int) -> PersonFacts:
     return PersonFacts(approved_content(session, person_id), profile_of(session, person_id))
 
 
-# -- the history window, in one statement ----------------------------------------------------
+# -- the history window ------------------------------------------------------------------------
 
-# Doses first: a UNION takes its column types from its first SELECT (the time of day above all).
-_WINDOW_DOSES = select(
-    literal(1).label("is_dose"),
-    _doses.taken_on.label("day"),
-    _doses.category.label("kind"),
-    _doses.form.label("name"),
-    _doses.amount_thousandths.label("number"),
-    sql_cast(null(), Float).label("efficiency"),
-    _doses.product.label("product"),
-    _doses.unit.label("unit"),
-    _doses.taken_time.label("taken_time"),
-    _doses.id.label("first"),
-    literal(0).label("second"),
-).where(_doses.person_id == _PERSON, _doses.taken_on >= _SINCE, _doses.taken_on <= _UNTIL)
-_WINDOW_SCORES = (
-    select(
-        literal(0),
-        _checkins.checkin_date,
-        _checkins.kind,
-        _responses.instrument_id,
-        _responses.total,
-        # Read in SQL: no JSON document is parsed in Python for the one metric the rules use.
-        _responses.metrics["sleep_efficiency"].as_float(),
-        sql_cast(null(), String),
-        sql_cast(null(), String),
-        sql_cast(null(), Time),
-        _checkins.id,
-        _responses.id,
-    )
-    .select_from(
-        Checkin.__table__.outerjoin(
-            InstrumentResponse.__table__,
-            (_responses.checkin_id == _checkins.id)
-            & _responses.instrument_id.in_(("sows", "craving", "cows", "sleep_diary")),
+# The window's check-ins (with their trend scores) and doses, each as one JSON array the
+# database builds, so a check-in reads them in the same statement as its person, before its own
+# rows go in (`joined` adds those). Elements carry their ids, to be put in order here.
+WINDOW_INSTRUMENTS = ("sows", "craving", "cows", "sleep_diary")
+
+
+@cache
+def _window_arrays(dialect: str, person: Any) -> tuple[Any, Any]:
+    """(scores, doses) as JSON text: scores [date, kind, instrument, total, efficiency,
+    check-in id, response id], doses [category, form, product, thousandths, unit, day, time,
+    id], for `person` (a column or a bound parameter) between :since and :until."""
+    if dialect == "postgresql":
+        array, aggregate = func.json_build_array, func.json_agg
+    else:
+        array, aggregate = func.json_array, func.json_group_array
+    scores = (
+        select(
+            sql_cast(
+                aggregate(
+                    array(
+                        _checkins.checkin_date,
+                        _checkins.kind,
+                        _responses.instrument_id,
+                        _responses.total,
+                        # read in SQL: no metrics document is decoded for the one value used
+                        _responses.metrics["sleep_efficiency"].as_float(),
+                        _checkins.id,
+                        _responses.id,
+                    )
+                ),
+                Text,
+            )
         )
+        .select_from(
+            Checkin.__table__.outerjoin(
+                InstrumentResponse.__table__,
+                (_responses.checkin_id == _checkins.id)
+                & _responses.instrument_id.in_(WINDOW_INSTRUMENTS),
+            )
+        )
+        .where(
+            _checkins.person_id == person,
+            _checkins.checkin_date >= _SINCE,
+            _checkins.checkin_date <= _UNTIL,
+        )
+        .scalar_subquery()
     )
-    .where(
-        _checkins.person_id == _PERSON,
-        _checkins.checkin_date >= _SINCE,
-        _checkins.checkin_date <= _UNTIL,
+    doses = (
+        select(
+            sql_cast(
+                aggregate(
+                    array(
+                        _doses.category,
+                        _doses.form,
+                        _doses.product,
+                        _doses.amount_thousandths,
+                        _doses.unit,
+                        _doses.taken_on,
+                        _doses.taken_time,
+                        _doses.id,
+                    )
+                ),
+                Text,
+            )
+        )
+        .where(_doses.person_id == person, _doses.taken_on >= _SINCE, _doses.taken_on <= _UNTIL)
+        .scalar_subquery()
     )
-)
-# Scores by day, check-in and response; doses by day and id.
-_WINDOW = union_all(_WINDOW_DOSES, _WINDOW_SCORES).order_by(
-    *(literal_column(name) for name in ("is_dose", "day", "first", "second"))
-)
-_DAY_DOSES = (
-    select(
-        _doses.category,
-        _doses.form,
-        _doses.product,
-        _doses.amount_thousandths,
-        _doses.unit,
-        _doses.taken_on,
-        _doses.taken_time,
-    )
-    .where(_doses.person_id == _PERSON, _doses.taken_on == _DAY)
-    .order_by(_doses.id)
-)
+    return scores, doses
+
 
 _ScoreRow = tuple[dt.date, str, str | None, int | None, float | None]
 
 
-def _window(
-    session: Session, person_id: int, today: dt.date, days: int
-) -> tuple[list[_ScoreRow], list[DoseEntry]]:
-    since = today - dt.timedelta(days=days - 1)
-    scores: list[_ScoreRow] = []
-    doses: list[DoseEntry] = []
-    window = {"person_id": person_id, "since": since, "until": today}
-    for row in session.execute(_WINDOW, window):
-        is_dose, day, kind, name, number, efficiency, product, unit, taken_time = row[:9]
-        if is_dose:
-            doses.append(
-                DoseEntry(
-                    Category(kind),
-                    name,
-                    product,
-                    from_thousandths(number, unit),
-                    day,
-                    taken_time,
-                )
+@dataclass(frozen=True, slots=True)
+class Window:
+    """What is stored for a person in the days a check-in is judged over, oldest first."""
+
+    since: dt.date
+    until: dt.date
+    scores: tuple[_ScoreRow, ...]  # (day, kind, instrument or None, total, sleep efficiency)
+    doses: tuple[DoseEntry, ...]
+
+
+def window_bounds(day: dt.date, days: int = HISTORY_DAYS) -> dict[str, dt.date]:
+    return {"since": day - dt.timedelta(days=days - 1), "until": day}
+
+
+def _window_from(bounds: dict[str, dt.date], scores: str | None, doses: str | None) -> Window:
+    found = sorted(
+        (dt.date.fromisoformat(day), checkin_id, response_id or 0, kind, name, total, efficiency)
+        for day, kind, name, total, efficiency, checkin_id, response_id in orjson.loads(
+            scores or "[]"
+        )
+    )
+    taken = sorted(
+        (dt.date.fromisoformat(day), dose_id, category, form, product, thousandths, unit, time)
+        for category, form, product, thousandths, unit, day, time, dose_id in orjson.loads(
+            doses or "[]"
+        )
+    )
+    return Window(
+        since=bounds["since"],
+        until=bounds["until"],
+        scores=tuple((day, kind, name, total, eff) for day, _, _, kind, name, total, eff in found),
+        doses=tuple(
+            DoseEntry(
+                Category(category),
+                form,
+                product,
+                from_thousandths(thousandths, unit),
+                day,
+                dt.time.fromisoformat(time) if time else None,
             )
-        else:
-            scores.append((day, kind, name, number, efficiency))
-    return scores, doses
+            for day, _, category, form, product, thousandths, unit, time in taken
+        ),
+    )
 
 
-def around(
-    session: Session, person_id: int, date: dt.date, today: dt.date
-) -> tuple[tuple[DoseEntry, ...], tuple[DayRecord, ...]]:
-    """The doses of the day a check-in is about, and the history window's day records, in one
-    statement when that day is inside the window (as it is for every check-in made on its own
-    day; a back-filled one from before the window reads its day's doses apart)."""
-    scores, doses = _window(session, person_id, today, HISTORY_DAYS)
-    since = today - dt.timedelta(days=HISTORY_DAYS - 1)
-    if since <= date <= today:
-        day = tuple(dose for dose in doses if dose.taken_on == date)
-    else:
-        day = day_doses(session, person_id, date)
-    return day, _records(scores, doses)
+def window_of(session: Session, person_id: int, today: dt.date, days: int = HISTORY_DAYS) -> Window:
+    bounds = window_bounds(today, days)
+    scores, doses = _window_arrays(session.get_bind().dialect.name, _PERSON)
+    row = session.execute(select(scores, doses), {"person_id": person_id, **bounds}).one()
+    return _window_from(bounds, *row)
+
+
+def joined(window: Window, checkin: PreparedCheckin) -> tuple[tuple[DoseEntry, ...], Window]:
+    """The window as it is once `checkin` is stored (read before it went in, not read again),
+    and the doses of the day it is about."""
+    date = checkin.checkin_date
+    scores = (
+        (date, checkin.kind.value, None, None, None),  # the check-in itself, as the outer join
+        *(
+            (date, checkin.kind.value, s.instrument_id, s.total, s.metrics.get("sleep_efficiency"))
+            for s in checkin.scores
+            if s.instrument_id in WINDOW_INSTRUMENTS
+        ),
+    )
+    doses = tuple(
+        # as the database gives it back: exact thousandths
+        DoseEntry(
+            dose.category,
+            dose.form,
+            dose.product,
+            from_thousandths(to_thousandths(dose.amount), dose.amount.unit.value),
+            dose.taken_on,
+            dose.taken_time,
+        )  # fmt: skip
+        for dose in checkin.doses
+        if window.since <= dose.taken_on <= window.until
+    )
+    whole = Window(window.since, window.until, window.scores + scores, window.doses + doses)
+    return tuple(dose for dose in whole.doses if dose.taken_on == date), whole
 
 
 def history_of(
     session: Session, person_id: int, today: dt.date, days: int = HISTORY_DAYS
 ) -> tuple[DayRecord, ...]:
     """One record per calendar day with data, oldest first. Unreported values stay None."""
-    return _records(*_window(session, person_id, today, days))
+    return records(window_of(session, person_id, today, days))
+
+
+def records(window: Window) -> tuple[DayRecord, ...]:
+    return _records(window.scores, window.doses)
 
 
 def _records(scores: Iterable[_ScoreRow], doses: Iterable[DoseEntry]) -> tuple[DayRecord, ...]:
@@ -350,6 +419,21 @@ def _int(value: object) -> int | None:
 
 def _float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
+
+
+_DAY_DOSES = (
+    select(
+        _doses.category,
+        _doses.form,
+        _doses.product,
+        _doses.amount_thousandths,
+        _doses.unit,
+        _doses.taken_on,
+        _doses.taken_time,
+    )
+    .where(_doses.person_id == _PERSON, _doses.taken_on == _DAY)
+    .order_by(_doses.id)
+)
 
 
 def day_doses(session: Session, person_id: int, date: dt.date) -> tuple[DoseEntry, ...]:

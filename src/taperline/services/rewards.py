@@ -184,7 +184,9 @@ def on_checkin(
     `enrolled`, when given, is whether the person is enrolled, as the caller has just read."""
     if kind != "daily":
         return None
-    if not (enrolled if enrolled is not None else _enrolment(session, person.id) is not None):
+    if enrolled is None:
+        enrolled = _enrolment(session, person.id) is not None
+    if not enrolled:
         return None
     if checkin_date != local_today(person, clock):
         return None

@@ -46,7 +46,7 @@ from taperline.schemas.safety import CheckinEventInput, PlanChangeInput, SafetyC
 from taperline.services import audit, person_facts
 from taperline.services.authz import require
 from taperline.services.people import find_user
-from taperline.services.person_facts import PersonFacts
+from taperline.services.person_facts import PersonFacts, Window
 
 ALERT_SEVERITIES = frozenset({Severity.WARNING, Severity.URGENT})
 
@@ -79,14 +79,26 @@ def evaluate_checkin(
     today: dt.date,
     knowledge: Knowledge | None = None,
     facts: PersonFacts | None = None,
+    window: Window | None = None,
 ) -> list[Finding]:
     """Evaluate a just-stored check-in; store its findings and raise alerts, same transaction.
-    `facts`, when given, are the person's plan and profile as the caller has just read them."""
+    `facts` and `window`, when given, are the person's plan and profile and what was stored in
+    the history window up to `today` before this check-in, as the caller read them."""
     knowledge = knowledge or load()
     prepared = checkin.prepared
     facts = facts or person_facts.facts_of(session, person.id)
     content = facts.content
-    day, history = person_facts.around(session, person.id, prepared.checkin_date, today)
+    date = prepared.checkin_date
+    if window is not None:
+        if window.until != today:
+            raise ValueError(f"the window read ends on {window.until}, not on {today}")
+        day, stored = person_facts.joined(window, prepared)
+    else:  # read now, with the check-in already in it
+        stored = person_facts.window_of(session, person.id, today)
+        day = tuple(dose for dose in stored.doses if dose.taken_on == date)
+        if not stored.since <= date <= stored.until:
+            day = person_facts.day_doses(session, person.id, date)
+    history = person_facts.records(stored)
     context = SafetyContext(
         today=today,
         profile=facts.profile,
