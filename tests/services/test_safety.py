@@ -176,7 +176,7 @@ def test_the_check_in_reads_the_person_and_their_facts_in_one_statement(
         clock,
         cleo,
         "pat",
-        name="Poppy: seed tea",  # a name with the folding's ":" in it
+        name='Poppy: "seed",\x1ftea',  # punctuation and a control character, kept as given
         category="other_medication",
         amount=None,
         prescribed=False,
@@ -208,7 +208,7 @@ def test_the_check_in_reads_the_person_and_their_facts_in_one_statement(
     assert subject.facts.content is not None
     assert subject.facts.profile.conditions == {Condition.KIDNEY_DISEASE, Condition.LIVER_DISEASE}
     assert set(subject.facts.profile.medications) == {
-        MedicationFact("Poppy: seed tea", False),
+        MedicationFact('Poppy: "seed",\x1ftea', False),
         MedicationFact("Xanax", True),
     }
     with pytest.raises(NotFound, match="nobody has the handle 'nobody'"):

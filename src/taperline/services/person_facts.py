@@ -1,18 +1,20 @@
-"""What the safety engine reads about a person, and the two statements a check-in makes to read
-it (issue 19: every statement on the check-in path costs about 0.1 ms of SQLAlchemy's work):
+"""What the safety engine reads about a person, and the one statement a check-in makes to read
+it (issue 19: every statement on the check-in path costs about 0.1 ms of SQLAlchemy's work).
 
-- `check_in_subject`: the person by handle, with, in the same row, whether they are enrolled in
-  the clinic's rewards, their approved plan's content (as the database's JSON text, parsed once
-  per document by `stored_content`) and their safety profile (conditions and current
-  medicines, each folded into one string by the database);
-- `around`: the history window's check-ins, scores and doses in one statement (a UNION ALL),
-  from which both the check-in day's doses and the 21 days the trend rules read are built.
+`check_in_subject` reads the person by handle and, in the same row:
+- whether they are enrolled in the clinic's rewards;
+- their approved plan's content, as the database's JSON text (parsed once per document by
+  `stored_content`);
+- their safety profile: conditions and current medicines;
+- what is stored in the 21 days the check-in is judged over: its check-ins with their trend
+  scores, and its doses.
 
-Every statement is built once, from plain table columns with bound parameters, so no statement
-is constructed, no cache key computed and no ORM row loaded per check-in (the person excepted).
-Other callers read the same facts one at a time: `profile_of`, `approved_content`,
-`history_of`, `day_doses`.
-"""
+Each of the lists comes as a JSON array the database builds.
+
+It runs before the check-in's own rows go in; `joined` adds them to the window, so the window
+is never read again. Statements are built once per dialect, from plain table columns with
+bound parameters, so no statement is constructed per check-in. Other callers read the same
+facts one at a time: `profile_of`, `approved_content`, `window_of`, `history_of`, `day_doses`."""
 
 from __future__ import annotations
 
@@ -30,7 +32,6 @@ from sqlalchemy import (
     Boolean,
     Text,
     bindparam,
-    case,
     exists,
     func,
     literal,
@@ -95,8 +96,6 @@ class Subject:
 
 # -- the person and their facts, in one statement -----------------------------------------
 
-# A unit separator between the folded values: names are validated text and never hold it.
-_SEPARATOR = "\x1f"
 _APPROVED_TEXT = (
     # The newest approved version, should two ever be stored (approval supersedes the last).
     select(sql_cast(_plans.content, Text))
@@ -110,6 +109,7 @@ _APPROVED_TEXT = (
 @cache
 def _subject(dialect: str) -> Any:
     scores, doses = _window_arrays(dialect, User.id)
+    array, aggregate = _json(dialect)
     return select(
         User,
         exists()
@@ -119,16 +119,11 @@ def _subject(dialect: str) -> Any:
         )
         .label("enrolled"),
         _APPROVED_TEXT.label("plan"),
-        select(func.aggregate_strings(_conditions.condition, _SEPARATOR))
+        select(sql_cast(aggregate(_conditions.condition), Text))
         .where(_conditions.person_id == User.id)
         .scalar_subquery()
         .label("conditions"),
-        # "1:name" for a prescribed medicine, "0:name" for one that is not.
-        select(
-            func.aggregate_strings(
-                case((_medicines.prescribed, "1:"), else_="0:") + _medicines.name, _SEPARATOR
-            )
-        )
+        select(sql_cast(aggregate(array(_medicines.name, _medicines.prescribed)), Text))
         .where(_medicines.person_id == User.id, _medicines.stopped_on.is_(None))
         .scalar_subquery()
         .label("medicines"),
@@ -155,18 +150,18 @@ def check_in_subject(
         facts=PersonFacts(
             content=stored_content(plan) if plan is not None else None,
             profile=Profile(
-                conditions=frozenset(Condition(name) for name in _unfold(conditions)),
+                conditions=frozenset(Condition(name) for name in _loads(conditions)),
                 medications=tuple(
-                    MedicationFact(folded[2:], folded.startswith("1:"))
-                    for folded in _unfold(medicines)
+                    MedicationFact(name, bool(prescribed)) for name, prescribed in _loads(medicines)
                 ),
             ),
         ),
     )
 
 
-def _unfold(folded: str | None) -> list[str]:
-    return folded.split(_SEPARATOR) if folded else []
+def _loads(document: str | None) -> list[Any]:
+    """A JSON array the database built; an aggregate of no rows is NULL on PostgreSQL."""
+    return orjson.loads(document) if document else []
 
 
 # -- the same facts one at a time -------------------------------------------------------------
@@ -221,15 +216,19 @@ def facts_of(session: Session, person_id: int) -> PersonFacts:
 WINDOW_INSTRUMENTS = ("sows", "craving", "cows", "sleep_diary")
 
 
+def _json(dialect: str) -> tuple[Any, Any]:
+    """The functions that build a JSON array of values, and one of rows."""
+    if dialect == "postgresql":
+        return func.json_build_array, func.json_agg
+    return func.json_array, func.json_group_array
+
+
 @cache
 def _window_arrays(dialect: str, person: Any) -> tuple[Any, Any]:
     """(scores, doses) as JSON text: scores [date, kind, instrument, total, efficiency,
     check-in id, response id], doses [category, form, product, thousandths, unit, day, time,
     id], for `person` (a column or a bound parameter) between :since and :until."""
-    if dialect == "postgresql":
-        array, aggregate = func.json_build_array, func.json_agg
-    else:
-        array, aggregate = func.json_array, func.json_group_array
+    array, aggregate = _json(dialect)
     scores = (
         select(
             sql_cast(
@@ -306,15 +305,11 @@ def window_bounds(day: dt.date, days: int = HISTORY_DAYS) -> dict[str, dt.date]:
 def _window_from(bounds: dict[str, dt.date], scores: str | None, doses: str | None) -> Window:
     found = sorted(
         (dt.date.fromisoformat(day), checkin_id, response_id or 0, kind, name, total, efficiency)
-        for day, kind, name, total, efficiency, checkin_id, response_id in orjson.loads(
-            scores or "[]"
-        )
+        for day, kind, name, total, efficiency, checkin_id, response_id in _loads(scores)
     )
     taken = sorted(
         (dt.date.fromisoformat(day), dose_id, category, form, product, thousandths, unit, time)
-        for category, form, product, thousandths, unit, day, time, dose_id in orjson.loads(
-            doses or "[]"
-        )
+        for category, form, product, thousandths, unit, day, time, dose_id in _loads(doses)
     )
     return Window(
         since=bounds["since"],
