@@ -190,8 +190,10 @@ def _storage(engine: Engine, checkins: int) -> dict[str, tuple[float, float]]:
         for name in GROWING_TABLES:
             connection.exec_driver_sql(f"VACUUM ANALYZE {name}")
             rows = connection.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()  # noqa: S608
-            size = connection.exec_driver_sql(
-                "SELECT pg_total_relation_size(%(t)s::regclass)", {"t": name}
+            size = connection.exec_driver_sql(  # a partitioned table's bytes are its partitions'
+                "SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) "
+                "FROM pg_partition_tree(%(t)s)), pg_total_relation_size(%(t)s))",
+                {"t": name},
             ).scalar_one()
             found[name] = (rows / checkins, size / checkins)
     return found
