@@ -54,6 +54,36 @@ def actor_for(user: User) -> Actor:
     )
 
 
+def taper(
+    start: str,
+    current: float,
+    target: float,
+    *,
+    step: float,
+    step_days: int = 7,
+    unit: str = "g",
+    form: str = "leaf_powder",
+    method: str = "fixed",
+    smallest: float = 0.25,
+    times: tuple[str, ...] = ("08:00",),
+    long_term_use: bool = False,
+) -> dict[str, Any]:
+    """A plan's "taper" document, as a clinician sends it: fixed steps of leaf powder in grams
+    unless told otherwise."""
+    return {
+        "form": form,
+        "start": start,
+        "current": {"amount": current, "unit": unit},
+        "target": {"amount": target, "unit": unit},
+        "method": method,
+        "step": step,
+        "step_days": step_days,
+        "smallest_step": {"amount": smallest, "unit": unit},
+        "doses": [{"time": time} for time in times],
+        "long_term_use": long_term_use,
+    }
+
+
 def checkin_data(date: dt.date, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "date": date.isoformat(),

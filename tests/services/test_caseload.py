@@ -24,7 +24,15 @@ from taperline.services.authz import AccessDenied
 from taperline.services.people import add_condition
 from taperline.services.uow import unit_of_work
 from tests.actors import Cast, cast
-from tests.factories import OPERATOR, actor_for, checkin_data, make_clinic, make_user, submit
+from tests.factories import (
+    OPERATOR,
+    actor_for,
+    checkin_data,
+    make_clinic,
+    make_user,
+    submit,
+    taper,
+)
 
 DIARY = {
     "into_bed": "22:30",
@@ -109,22 +117,7 @@ def test_values_are_what_was_submitted(session: Session, clock: FixedClock) -> N
         clock,
         cleo,
         "pat",
-        PlanInput.model_validate(
-            {
-                "taper": {
-                    "form": "leaf_powder",
-                    "start": start.isoformat(),
-                    "current": {"amount": 12, "unit": "g"},
-                    "target": {"amount": 6, "unit": "g"},
-                    "method": "fixed",
-                    "step": 0.75,
-                    "step_days": 7,
-                    "smallest_step": {"amount": 0.25, "unit": "g"},
-                    "doses": [{"time": "08:00"}],
-                    "long_term_use": False,
-                }
-            }
-        ),
+        PlanInput.model_validate({"taper": taper(start.isoformat(), 12, 6, step=0.75)}),
     )
     plans.approve(session, clock, cleo, "pat", draft.number, draft.review.needs_acknowledging)
 
@@ -206,22 +199,7 @@ def test_the_number_of_queries_does_not_grow_with_the_caseload(
     make_user(session, clock, other, "p0", Role.PERSON, clinicians=("nia",))
     for index in range(1, 7):
         make_user(session, clock, other, f"p{index}", Role.PERSON, clinicians=("oto",))
-    plan = PlanInput.model_validate(
-        {
-            "taper": {
-                "form": "leaf_powder",
-                "start": clock.today().isoformat(),
-                "current": {"amount": 12, "unit": "g"},
-                "target": {"amount": 6, "unit": "g"},
-                "method": "fixed",
-                "step": 0.75,
-                "step_days": 7,
-                "smallest_step": {"amount": 0.25, "unit": "g"},
-                "doses": [{"time": "08:00"}],
-                "long_term_use": False,
-            }
-        }
-    )
+    plan = PlanInput.model_validate({"taper": taper(clock.today().isoformat(), 12, 6, step=0.75)})
     for index in range(7):
         submit(session, clock, OPERATOR, f"p{index}", checkin_data(clock.today()))
         clinician = actor_for(small if index == 0 else large)
@@ -320,20 +298,7 @@ def test_day_logs_from_the_database_have_doses_activities_and_the_evening_bedtim
     assert now.checked_in and now.bedtime is None  # tonight's is not known yet
 
 
-TAPER = {
-    "taper": {
-        "form": "leaf_powder",
-        "start": "2026-03-08",  # its first step, 2.5 g, all this week
-        "current": {"amount": 2.75, "unit": "g"},
-        "target": {"amount": 1, "unit": "g"},
-        "method": "fixed",
-        "step": 0.25,
-        "step_days": 7,
-        "smallest_step": {"amount": 0.25, "unit": "g"},
-        "doses": [{"time": "08:00"}],
-        "long_term_use": False,
-    }
-}
+TAPER = {"taper": taper("2026-03-08", 2.75, 1, step=0.25)}  # first step: 2.5 g, this week
 
 
 def approve(session: Session, clock: FixedClock, who: Cast, handle: str) -> None:

@@ -17,6 +17,7 @@ from taperline.domain.errors import InvalidInput, NotFound
 from taperline.schemas.plans import PlanInput, stored_content, to_content
 from taperline.services import plans
 from taperline.services.authz import AccessDenied
+from tests import factories
 from tests.actors import cast
 from tests.factories import OPERATOR, actor_for, checkin_data, submit
 
@@ -25,16 +26,9 @@ def plan(**taper: Any) -> PlanInput:
     data: dict[str, Any] = {
         "regimen": [{"category": "melatonin", "amount": 3, "unit": "mg", "times": ["21:30"]}],
         "taper": {
-            "form": "leaf_powder",
-            "start": "2026-03-16",
-            "current": {"amount": 6, "unit": "g"},
-            "target": {"amount": 3, "unit": "g"},
-            "method": "fixed",
-            "step": 0.25,
-            "step_days": 14,
-            "smallest_step": {"amount": 0.25, "unit": "g"},
-            "doses": [{"time": "08:00"}, {"time": "20:00"}],
-            "long_term_use": False,
+            **factories.taper(
+                "2026-03-16", 6, 3, step=0.25, step_days=14, times=("08:00", "20:00")
+            ),
             **taper,
         },
         "activities": {"exercise_minutes_per_week": 150, "wake_time": "07:00"},

@@ -23,7 +23,7 @@ from taperline.db.models import User
 from taperline.services import accounts
 from taperline.services.uow import unit_of_work
 from taperline.web.routes import api_v1, evidence_api, progress
-from tests.factories import actor_for
+from tests.factories import actor_for, taper
 from tests.web.conftest import NOW, login
 from tests.web.openapi import Document
 
@@ -394,18 +394,9 @@ def test_a_caring_clinician_acknowledges_then_resolves_an_alert_with_a_note(
 
 def fast_plan() -> dict[str, Any]:
     return {
-        "taper": {
-            "form": "leaf_powder",
-            "start": "2026-03-16",
-            "current": {"amount": 6, "unit": "g"},
-            "target": {"amount": 0, "unit": "g"},
-            "method": "fixed",
-            "step": 2,
-            "step_days": 14,
-            "smallest_step": {"amount": 0.25, "unit": "g"},
-            "doses": [{"time": "08:00"}, {"time": "20:00"}],
-            "long_term_use": True,
-        },
+        "taper": taper(
+            "2026-03-16", 6, 0, step=2, step_days=14, times=("08:00", "20:00"), long_term_use=True
+        ),
         "goals": ["Sleep through the night"],
     }
 
