@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from taperline import __version__, logs
 from taperline.clock import Clock, FixedClock, SystemClock
 from taperline.config import Settings
+from taperline.db.checkpoint import Checkpointer
 from taperline.db.engine import make_engine, make_sessionmaker, reader_sessions
 from taperline.db.gate import WriterGate, gate_transactions, lock_file_for
 from taperline.knowledge import load
@@ -77,6 +78,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         )
         gate_transactions(app.state.sessions, app.state.writer_gate)
         if lock_file is not None:  # a file, so other connections see the same database
+            # WAL checkpoints in a thread of their own, not in a request's commit
+            checkpointer = Checkpointer(engine)
+            app.router.on_startup.append(checkpointer.start)
+            app.router.on_shutdown.append(checkpointer.stop)
             app.state.readers = reader_sessions(
                 settings.resolved_database_url,
                 sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
